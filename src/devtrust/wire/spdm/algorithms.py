@@ -18,6 +18,7 @@ __all__ = [
     "DheAlgo",
     "MeasurementHashAlgo",
     "NegotiatedAlgorithms",
+    "hash_name",
     "hash_size",
     "measurement_hash_size",
     "signature_size",
@@ -104,6 +105,18 @@ def hash_size(algo: BaseHashAlgo) -> int:
     return _HASH_SIZES[BaseHashAlgo(algo)]
 
 
+_HASH_NAMES = {
+    BaseHashAlgo.SHA_256: "sha256", BaseHashAlgo.SHA_384: "sha384",
+    BaseHashAlgo.SHA_512: "sha512", BaseHashAlgo.SHA3_256: "sha3_256",
+    BaseHashAlgo.SHA3_384: "sha3_384", BaseHashAlgo.SHA3_512: "sha3_512",
+}
+
+
+def hash_name(algo: BaseHashAlgo) -> str:
+    """hashlib name of one BaseHashAlgo bit (SM3 is not in hashlib: KeyError)."""
+    return _HASH_NAMES[BaseHashAlgo(algo)]
+
+
 def measurement_hash_size(algo: MeasurementHashAlgo) -> int:
     """Digest size for one selected MeasurementHashAlgo bit (0 for raw bit stream only)."""
     return _MEAS_HASH_SIZES[MeasurementHashAlgo(algo)]
@@ -137,6 +150,11 @@ class NegotiatedAlgorithms:
     def h(self) -> int:
         """BaseHashAlgo digest size."""
         return hash_size(self.base_hash)
+
+    @property
+    def hash_name(self) -> str:
+        """hashlib name of the BaseHashAlgo."""
+        return hash_name(self.base_hash)
 
     @property
     def s(self) -> int:
