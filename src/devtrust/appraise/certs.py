@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,6 +28,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from devtrust.appraise.blobs import unhex
 from devtrust.appraise.errors import EvidenceFormatError
 from devtrust.wire.errors import WireError
 from devtrust.wire.spdm.certchain import SpdmCertChain, split_der_certificates
@@ -45,9 +45,6 @@ __all__ = [
 MAX_INPUT = 1 << 20  # a 1 MiB DOE mailbox is the largest transport; chains are < 64 KiB
 MAX_CERTIFICATES = 256
 _SOURCE = "certificate chain"
-_HEX_SEPARATORS = re.compile(rb"[\s:,]+")
-_HEX_PREFIX = re.compile(rb"\b0[xX]")
-_HEX_DIGITS = re.compile(rb"[0-9a-fA-F]*")
 _ROOT_HASHES = {32: ("sha256", "sha3_256"), 48: ("sha384", "sha3_384"),
                 64: ("sha512", "sha3_512")}
 _PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
@@ -125,16 +122,6 @@ def is_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool | Non
 
 def _fail(reason: str) -> EvidenceFormatError:
     return EvidenceFormatError(_SOURCE, reason)
-
-
-def _unhex(data: bytes) -> bytes | None:
-    """The bytes a hex-text input spells, or None if ``data`` is not hex text."""
-    if not data.strip() or any(b > 0x7E for b in data):
-        return None
-    compact = _HEX_SEPARATORS.sub(b"", _HEX_PREFIX.sub(b"", data))
-    if not compact or len(compact) % 2 or not _HEX_DIGITS.fullmatch(compact):
-        return None
-    return bytes.fromhex(compact.decode("ascii"))
 
 
 def _parse_der(ders: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
@@ -218,7 +205,7 @@ def load_certificates(data: bytes, *, hash_size: int | None = None) -> Certifica
         raise _fail(f"input of {len(data)} bytes exceeds {MAX_INPUT}")
     hex_text = False
     if b"-----BEGIN" not in data:
-        decoded = _unhex(data)
+        decoded = unhex(data)
         if decoded is not None:
             data, hex_text = decoded, True
     root_hash: bytes | None = None
