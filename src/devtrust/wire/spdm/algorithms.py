@@ -16,8 +16,10 @@ __all__ = [
     "BaseAsymAlgo",
     "BaseHashAlgo",
     "DheAlgo",
+    "KeyScheduleAlgo",
     "MeasurementHashAlgo",
     "NegotiatedAlgorithms",
+    "dhe_size",
     "hash_name",
     "hash_size",
     "measurement_hash_size",
@@ -77,6 +79,27 @@ class AeadAlgo(IntFlag):
     AES_256_GCM = 1 << 1
     CHACHA20_POLY1305 = 1 << 2
     SM4_GCM = 1 << 3
+
+
+class KeyScheduleAlgo(IntFlag):
+    NONE = 0
+    SPDM = 1 << 0
+
+
+_NO_DHE = DheAlgo(0)
+_NO_AEAD = AeadAlgo(0)
+_NO_ASYM = BaseAsymAlgo(0)
+
+_DHE_SIZES = {
+    DheAlgo.FFDHE_2048: 256, DheAlgo.FFDHE_3072: 384, DheAlgo.FFDHE_4096: 512,
+    DheAlgo.SECP256R1: 64, DheAlgo.SECP384R1: 96, DheAlgo.SECP521R1: 132,
+    DheAlgo.SM2_P256: 64,
+}
+
+
+def dhe_size(algo: DheAlgo) -> int:
+    """D, the ExchangeData size, for one selected DheAlgo bit (KeyError otherwise)."""
+    return _DHE_SIZES[DheAlgo(algo)]
 
 
 _HASH_SIZES = {
@@ -140,6 +163,11 @@ class NegotiatedAlgorithms:
     measurement_hash: MeasurementHashAlgo = MeasurementHashAlgo.NONE
     measurement_spec: int = 1
     other_params: int = 0
+    # Added for session messages; defaults keep older positional construction valid.
+    dhe: DheAlgo = _NO_DHE
+    aead: AeadAlgo = _NO_AEAD
+    req_base_asym: BaseAsymAlgo = _NO_ASYM
+    key_schedule: KeyScheduleAlgo = KeyScheduleAlgo.NONE
 
     def __post_init__(self) -> None:
         for value, table in ((self.base_asym, _SIG_SIZES), (self.base_hash, _HASH_SIZES)):
@@ -160,6 +188,16 @@ class NegotiatedAlgorithms:
     def s(self) -> int:
         """BaseAsymAlgo signature size."""
         return signature_size(self.base_asym)
+
+    @property
+    def d(self) -> int:
+        """DHE ExchangeData size (KeyError when no DHE group was selected)."""
+        return dhe_size(self.dhe)
+
+    @property
+    def multi_key_connection(self) -> bool:
+        """OtherParamsSelection bit 4 (SPDM 1.3 MULTI_KEY_CONN): DIGESTS grows extra fields."""
+        return bool(self.other_params & 0x10)
 
     @property
     def measurement_digest_size(self) -> int:
