@@ -1,18 +1,177 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The devtrust command line."""
+"""The devtrust command line: a thin shell over the library (one command, one call)."""
 
 from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Confidential PCIe device acceptance (PCI/TSM, TDISP, SPDM).")
+spdm_app = typer.Typer(no_args_is_help=True, help="SPDM evidence tools.")
+refs_app = typer.Typer(no_args_is_help=True, help="Local reference-value stores.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Emulated-platform scenarios.")
+app.add_typer(spdm_app, name="spdm")
+app.add_typer(refs_app, name="refs")
+app.add_typer(scenario_app, name="scenario")
+
+_JSON = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-@app.command()
-def run() -> None:
-    """Run the acceptance agent on the built-in emulated platform."""
-    typer.echo("devtrust: emulated platform not built yet")
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"devtrust: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _parse_time(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@spdm_app.command("verify")
+def spdm_verify(
+    transcript: Annotated[Path, typer.Option(help="GET_MEASUREMENTS||MEASUREMENTS "
+                                             "(optionally VCA-prefixed), hex or binary.")],
+    certs: Annotated[Path, typer.Option(help="Chain: PEM (any order), DER, SPDM chain; "
+                                        "hex or binary.")],
+    nonce: Annotated[str | None, typer.Option(help="Expected requester nonce (hex).")] = None,
+    vca: Annotated[Path | None, typer.Option(help="VCA transcript, when not in the "
+                                             "transcript file.")] = None,
+    trust_store: Annotated[Path | None, typer.Option(
+        help="Directory of pinned roots; without it the chain is not anchored.")] = None,
+    at: Annotated[str | None, typer.Option(help="Validation time (ISO 8601), default now.")] = None,
+    as_json: _JSON = False,
+) -> None:
+    """Verify an SPDM measurement transcript against a certificate chain.
+
+    Exit status 0 only if the signature verifies (and the nonce and chain, when given).
+    """
+    from devtrust.appraise.blobs import read_blob
+    from devtrust.appraise.errors import AppraisalInputError
+    from devtrust.appraise.spdm_report import spdm_verify_report
+
+    try:
+        report = spdm_verify_report(
+            read_blob(transcript.read_bytes()), read_blob(certs.read_bytes()),
+            nonce=bytes.fromhex(nonce) if nonce else None,
+            vca=read_blob(vca.read_bytes()) if vca else None,
+            trust_store=trust_store, at=_parse_time(at))
+    except (AppraisalInputError, OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(f"SPDM {report['spdm_version']}: signature "
+                   f"{'valid' if report['signature_valid'] else 'INVALID'} "
+                   f"({report['reason']})")
+        for block in report["measurement_blocks"]:
+            kind = "raw" if block["raw"] else "digest"
+            typer.echo(f"  [{block['index']:3d}] {block['value_type_name']:<32} {kind:6} "
+                       f"{block['value'][:64]}")
+    raise typer.Exit(0 if report["ok"] else 1)
+
+
+@app.command("appraise")
+def appraise_cmd(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle (JSON).")],
+    policy: Annotated[Path | None, typer.Option(help="Policy file (YAML/TOML/JSON).")] = None,
+    refs: Annotated[Path | None, typer.Option(help="Reference-value store directory.")] = None,
+    trust_store: Annotated[Path | None, typer.Option(
+        help="Pinned roots; default REFS/trust.")] = None,
+    at: Annotated[str | None, typer.Option(help="Appraisal time (ISO 8601).")] = None,
+    as_json: _JSON = False,
+) -> None:
+    """Appraise an evidence bundle: checks, claims, trust vector and decided trust level."""
+    from devtrust.appraise.bundle import load_bundle
+    from devtrust.appraise.engine import appraise_bundle
+    from devtrust.appraise.errors import AppraisalInputError
+    from devtrust.appraise.policy import DEFAULT_POLICY, load_policy
+    from devtrust.appraise.refstore import RefStore
+    from devtrust.appraise.trust_store import TrustStore
+
+    try:
+        ev = load_bundle(bundle)
+        pol = load_policy(policy or DEFAULT_POLICY)
+        store_dir = trust_store or (refs / "trust" if refs else None)
+        if store_dir is None:
+            raise _fail("no trust anchors: give --trust-store or a --refs store with trust/")
+        result = appraise_bundle(ev, policy=pol, trust_store=TrustStore.from_dir(store_dir),
+                                 refs=RefStore.from_dir(refs) if refs else None,
+                                 at=_parse_time(at) if at else ev.collected_at)
+    except AppraisalInputError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(result.to_json())
+    else:
+        _print_result(result)
+    raise typer.Exit(0 if result.trust_level > 0 else 1)
+
+
+def _print_result(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{result.device}: trust level {result.trust_level} "
+                  f"(target {result.target_level}, capped by {result.capped_by.source})")
+    table.add_column("claim")
+    table.add_column("status")
+    table.add_column("reason")
+    for claim in result.claims:
+        table.add_row(claim.name, claim.status.value, claim.reason)
+    console.print(table)
+
+
+@refs_app.command("import")
+def refs_import(store: Annotated[Path, typer.Argument(help="Store directory.")],
+                files: Annotated[list[Path], typer.Argument(help="YAML/JSON/CoRIM files.")],
+                overwrite: bool = False) -> None:
+    """Validate and import reference-value files into a local store."""
+    from devtrust.appraise.errors import AppraisalInputError
+    from devtrust.appraise.refstore import RefStore
+
+    store.mkdir(parents=True, exist_ok=True)
+    try:
+        ref_store = RefStore.from_dir(store)
+        for item in files:
+            ref_store = ref_store.import_file(item, overwrite=overwrite)
+    except AppraisalInputError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{len(ref_store.list())} reference file(s) in {store}")
+
+
+@refs_app.command("list")
+def refs_list(store: Annotated[Path, typer.Argument(help="Store directory.")]) -> None:
+    """List the device classes a store has reference values for."""
+    from devtrust.appraise.errors import AppraisalInputError
+    from devtrust.appraise.refstore import RefStore
+
+    try:
+        entries = RefStore.from_dir(store).list()
+    except AppraisalInputError as exc:
+        raise _fail(str(exc)) from None
+    for entry in entries:
+        typer.echo(str(entry))
+
+
+@scenario_app.command("check")
+def scenario_check(path: Annotated[Path, typer.Argument(help="Scenario YAML.")]) -> None:
+    """Validate a scenario file (schema, then cross-references)."""
+    from devtrust.hw.fleet import build_fleet
+    from devtrust.hw.scenario import load_scenario
+
+    try:
+        fleet = build_fleet(load_scenario(path))
+    except Exception as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{path}: ok, {len(fleet.devices)} device(s)")
 
 
 @app.command()
@@ -22,8 +181,17 @@ def version() -> None:
     typer.echo(__version__)
 
 
+@app.command()
+def run() -> None:
+    """Run the acceptance agent on the built-in emulated platform."""
+    typer.echo("devtrust: emulated platform not built yet")
+
+
 def main() -> None:
-    app()
+    app(prog_name="devtrust")
 
 
 __all__ = ["app", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
