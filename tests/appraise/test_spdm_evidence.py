@@ -58,7 +58,7 @@ def test_vca_supplied_separately_like_the_kernel_objects(spdm_emu_manifest, spdm
 
 
 def test_requester_nonce_is_checked(spdm_emu_manifest, spdm_emu) -> None:
-    config, _signed, parts, key = next(_measurement_cases(spdm_emu_manifest, spdm_emu))
+    _config, _signed, parts, key = next(_measurement_cases(spdm_emu_manifest, spdm_emu))
     data = b"".join(p.read_bytes() for p in parts)
     ev = parse_measurement_transcript(data, public_key=key)
     good = verify_measurement_transcript(data, key, nonce=ev.requester_nonce)
@@ -75,7 +75,8 @@ def test_tampered_measurements_fail(spdm_emu_manifest, spdm_emu) -> None:
         original = spdm_emu / neg["derived_from"]
         parts = [base / p.removesuffix(_MINUS) for p in neg["transcript_parts"]]
         parts = [spdm_emu / neg["file"] if p == original else p for p in parts]
-        key = x509.load_der_x509_certificate((spdm_emu / neg["signed_by"]).read_bytes()).public_key()
+        signer = (spdm_emu / neg["signed_by"]).read_bytes()
+        key = x509.load_der_x509_certificate(signer).public_key()
         verdict = verify_measurement_transcript(b"".join(p.read_bytes() for p in parts), key)
         assert not verdict.signature_valid, neg["file"]
 

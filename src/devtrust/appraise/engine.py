@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from devtrust.appraise.bundle import EvidenceBundle
@@ -27,10 +27,11 @@ from devtrust.appraise.claims import (
     Category,
     Claim,
     ClaimStatus,
+    LevelCap,
     binding_claims,
     claims_from_checks,
 )
-from devtrust.appraise.decide import decide
+from devtrust.appraise.decide import Decision, decide
 from devtrust.appraise.errors import AppraisalInputError
 from devtrust.appraise.leaf_profile import LeafProfile
 from devtrust.appraise.measurements_check import MeasurementView, check_measurements
@@ -47,11 +48,15 @@ from devtrust.wire.spdm.transcript import negotiated_from_vca
 
 __all__ = ["Appraiser", "appraise_bundle"]
 
+# Names as reference values spell them (refvalues.DIGEST_SIZES).
 _MEAS_HASH_NAMES = {
     MeasurementHashAlgo.SHA_256: "sha256", MeasurementHashAlgo.SHA_384: "sha384",
-    MeasurementHashAlgo.SHA_512: "sha512", MeasurementHashAlgo.SHA3_256: "sha3_256",
-    MeasurementHashAlgo.SHA3_384: "sha3_384", MeasurementHashAlgo.SHA3_512: "sha3_512",
+    MeasurementHashAlgo.SHA_512: "sha512", MeasurementHashAlgo.SHA3_256: "sha3-256",
+    MeasurementHashAlgo.SHA3_384: "sha3-384", MeasurementHashAlgo.SHA3_512: "sha3-512",
 }
+# The requirement family each evidence object feeds: a substituted object fails it.
+_FEEDS = {EvidenceType.VCA: "signature", EvidenceType.MEASUREMENTS: "signature",
+          EvidenceType.REPORT: "report", **{EvidenceType(i): "chain" for i in range(8)}}
 
 
 def _claim(name: str, ok: bool, reason: str, pointer: str, category: Category, *,
@@ -61,7 +66,12 @@ def _claim(name: str, ok: bool, reason: str, pointer: str, category: Category, *
 
 
 def _digest_claims(bundle: EvidenceBundle) -> tuple[Claim, ...]:
-    """Digest mode: a blob counts only if it matches the digest the TSM vouched for."""
+    """Digest mode: a blob counts only if it matches the digest the TSM vouched for.
+
+    A mismatch fails ``integrity.digest.<object>`` and also the requirement family
+    the object feeds (``chain``, ``signature`` or ``report``), so a substituted
+    blob can never satisfy the requirement it would otherwise satisfy.
+    """
     out = []
     algo = bundle.evidence.digest_algo
     for kind in EvidenceType:
@@ -69,13 +79,32 @@ def _digest_claims(bundle: EvidenceBundle) -> tuple[Claim, ...]:
         if obj.digest is None:
             continue
         pointer = f"/objects/{kind.uapi_name}"
-        actual = hashlib.new(algo, obj.data).digest()
-        same = hmac.compare_digest(actual, obj.digest)
+        try:
+            actual = hashlib.new(algo, obj.data).digest()
+        except (ValueError, TypeError):
+            actual = b""
+        same = bool(actual) and hmac.compare_digest(actual, obj.digest)
         reason = (f"{kind.uapi_name} matches the TSM's {algo} digest" if same else
-                  f"{kind.uapi_name} does not match the TSM's {algo} digest (substituted blob)")
+                  f"{kind.uapi_name} does not match the TSM's {algo} digest (substituted blob)"
+                  if actual else f"unknown TSM digest algorithm {algo!r}")
         out.append(_claim(f"integrity.digest.{kind.uapi_name}", same, reason, pointer,
                           Category.INSTANCE_IDENTITY, crypto=True))
+        if not same:
+            out.append(_claim(f"{_FEEDS[kind]}.integrity.{kind.uapi_name}", False, reason,
+                              pointer, Category.INSTANCE_IDENTITY, crypto=True))
     return tuple(out)
+
+
+def _contraindicated(decision: Decision) -> Decision:
+    """Evidence that failed a cryptographic check earns no trust at all (fail closed)."""
+    bad = [c for c in decision.claims if c.crypto and c.status is ClaimStatus.FAIL]
+    if not bad or decision.level == 0:
+        return decision
+    cap = LevelCap(f"claim:{bad[0].name}", 0,
+                   f"cryptographic check failed ({bad[0].reason}); contraindicated evidence "
+                   "earns no trust")
+    return replace(decision, level=0, capped_by=cap, caps=(*decision.caps, cap),
+                   run_allowed=False)
 
 
 def _algorithms(vca: bytes) -> tuple[NegotiatedAlgorithms | None, tuple[Claim, ...]]:
@@ -165,7 +194,7 @@ class Appraiser:
             claims += check_report_bytes(report, bundle.bars, bundle.msix,
                                          bundle.lock or LockParams(0), cls.report)
 
-        decision = decide(claims, cls, bundle.decision_context())
+        decision = _contraindicated(decide(claims, cls, bundle.decision_context()))
         return build_result(bundle.device_name, bundle.identity, cls, decision,
                             evidence_generation=ev.generation, nonce=bundle.nonce, at=at,
                             verifier=self.verifier)
