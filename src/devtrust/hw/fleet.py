@@ -239,8 +239,9 @@ def build_fleet(scenario: Scenario) -> Fleet:
         selected = {f.fault: f for f in faults}
         issuer = pki.vendor_root(vendor.name, vendor.key_type,
                                  trusted=Fault.UNKNOWN_ROOT not in selected)
-        for name in vendor.intermediates:
-            issuer = pki.intermediate(issuer, f"{vendor.name} {name}")
+        for depth, name in enumerate(vendor.intermediates):
+            issuer = pki.intermediate(issuer, f"{vendor.name} {name}",
+                                      path_length=len(vendor.intermediates) - 1 - depth)
         flaws = {flaw for fault, flaw in _PKI_FLAWS.items() if fault in selected}
         if Fault.LEAF_WITHOUT_PROFILE in selected:
             flaws.add(CertFlaw(str(selected[Fault.LEAF_WITHOUT_PROFILE].param("flaw"))))

@@ -253,8 +253,13 @@ class Pki:
         return self._cache[cache_key]
 
     def intermediate(self, issuer: CertAuthority, name: str,
-                     key_type: KeyType | str | None = None) -> CertAuthority:
-        """An intermediate CA called ``name`` under ``issuer`` (cached per issuer and name)."""
+                     key_type: KeyType | str | None = None, *,
+                     path_length: int = 0) -> CertAuthority:
+        """An intermediate CA called ``name`` under ``issuer`` (cached per issuer and name).
+
+        ``path_length`` is the number of further CAs allowed below it (0 when it
+        issues device leaves directly).
+        """
         key_type = KeyType(key_type or issuer.key_type)
         cache_key = ("ca", issuer.name, str(issuer.is_trusted), name, key_type.value)
         if cache_key not in self._cache:
@@ -263,7 +268,7 @@ class Pki:
             org = issuer.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
             subject = _name(f"{name} Intermediate CA", str(org[0].value))
             builder = self._ca_builder(subject, issuer.certificate.subject, key, drbg,
-                                       path_length=0, issuer_key=issuer.key)
+                                       path_length=path_length, issuer_key=issuer.key)
             der = self._sign(builder, issuer.key, issuer.key_type)
             self._cache[cache_key] = CertAuthority(name, key_type, key, (*issuer.chain, der),
                                                    issuer.is_trusted)
