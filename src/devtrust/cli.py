@@ -182,9 +182,74 @@ def version() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Run the acceptance agent on the built-in emulated platform."""
-    typer.echo("devtrust: emulated platform not built yet")
+def run(
+    scenario: Annotated[Path | None, typer.Option(
+        help="Scenario YAML (default: built-in).")] = None,
+    variant: Annotated[str, typer.Option(help="Kernel design variant (docs/variants.md).")
+                       ] = "devtrust",
+    policy: Annotated[Path | None, typer.Option(help="Appraisal policy.")] = None,
+    digest_mode: Annotated[bool, typer.Option(help="TSMs deliver digests (SEV-TIO shape).")
+                           ] = False,
+    journal: Annotated[Path | None, typer.Option(help="Write the agent journal (JSONL).")
+                       ] = None,
+    as_json: _JSON = False,
+) -> None:
+    """Run the acceptance agent on the built-in emulated platform.
+
+    Exit status 0 when every device ends where the scenario expects it.
+    """
+    from devtrust.agent.runner import run_emulated
+
+    try:
+        report = run_emulated(scenario=scenario, variant=variant, policy=policy,
+                              digest_mode=digest_mode)
+    except (KeyError, OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if journal is not None:
+        journal.write_text(report.journal.to_jsonl() + "\n")
+    if as_json:
+        typer.echo(json.dumps(_run_json(report), indent=2))
+    else:
+        _print_run(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _run_json(report) -> dict:
+    return {
+        "schema_version": 1,
+        "variant": report.variant,
+        "ok": report.ok,
+        "devices": [
+            {"device": o.device, "decided_level": o.decided_level,
+             "kernel_level": o.kernel_level, "run": o.accepted, "error": o.error or None,
+             "capped_by": o.result.capped_by.source if o.result else None,
+             "reason": o.result.capped_by.reason if o.result else None}
+            for o in report.final.values()],
+        "expectations": [{"device": e.device, "met": e.met, "reason": e.reason}
+                         for e in report.expectations],
+    }
+
+
+def _print_run(report) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"devtrust run (variant {report.variant})")
+    table.add_column("function", no_wrap=True, min_width=13)
+    table.add_column("decided", justify="right", min_width=7)
+    table.add_column("trust", justify="right", min_width=5)
+    table.add_column("RUN", min_width=3)
+    table.add_column("why", overflow="fold")
+    for o in report.final.values():
+        why = o.error or (o.result.capped_by.reason if o.result else "")
+        table.add_row(o.device, str(o.decided_level), str(o.kernel_level),
+                      "yes" if o.accepted else "no", escape(why))
+    console.print(table)
+    for e in report.expectations:
+        mark = "[green]ok[/green]" if e.met else "[red]UNEXPECTED[/red]"
+        console.print(f"  {mark} {escape(e.device)}: {escape(e.reason)}")
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from devtrust.appraise.leaf_profile import LeafProfile
 from devtrust.appraise.measurements_check import MeasurementView, check_measurements
 from devtrust.appraise.policy import Policy
 from devtrust.appraise.refstore import RefStore
+from devtrust.appraise.refvalues import RefValues
 from devtrust.appraise.report_check import LockParams, check_report_bytes
 from devtrust.appraise.results import AppraisalResult, build_result
 from devtrust.appraise.spdm_evidence import MeasurementEvidence, verify_measurement_transcript
@@ -126,7 +127,7 @@ class Appraiser:
 
     policy: Policy
     trust_store: TrustStore
-    refs: RefStore | None = None
+    refs: RefStore | RefValues | None = None
     verifier: str = "devtrust"
 
     def appraise(self, bundle: EvidenceBundle, *, at: datetime,

@@ -79,3 +79,7 @@ class Platform(Protocol):
     def poll_events(self) -> tuple[PlatformEvent, ...]:
         """Events since the last poll (may be empty)."""
         ...
+
+    def lock_params(self, device: str) -> tuple[int, int] | None:
+        """(LOCK flags, MMIO reporting offset) the TSM used, when the platform tells."""
+        ...

@@ -53,6 +53,15 @@ class SysfsPlatform:
         from devtrust.platform.netlink_client import dump_evidence_from_kernel
         return dump_evidence_from_kernel(device, type_mask, digest=digest, nonce=nonce)
 
+    def read_bytes(self, path: str) -> bytes:
+        with open(self._path(path), "rb") as f:
+            return f.read()
+
+    def lock_params(self, device: str) -> tuple[int, int] | None:
+        """The v2 ABI does not say which LOCK flags the TSM used."""
+        del device
+        return None
+
     def poll_events(self) -> tuple[PlatformEvent, ...]:
         # The v2 kernel emits no trust-change notification; the agent re-reads
         # state instead (see docs/agent.md).
