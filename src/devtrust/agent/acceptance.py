@@ -64,13 +64,19 @@ class AcceptanceAgent:
 
     def __init__(self, platform: Platform, appraiser: Appraiser, *,
                  clock: Callable[[], datetime], journal: Journal | None = None,
-                 kernel_levels: int = 5, lock_params: LockParams | None = None) -> None:
+                 kernel_levels: int = 5, lock_params: LockParams | None = None,
+                 run_via: str = "accept", bind_generation: str = "none") -> None:
+        """``run_via``: "accept" (tsm/accept drives RUN) or "trust" (the trust write does,
+        design B2). ``bind_generation``: "none", "accept" (T1: generation written with
+        accept/trust) or "validate" (T2: a validate command records it first)."""
         self.platform = platform
         self.appraiser = appraiser
         self.clock = clock
         self.journal = journal or Journal()
         self.kernel_levels = kernel_levels
         self.lock_params = lock_params
+        self.run_via = run_via
+        self.bind_generation = bind_generation
 
     # -- discovery ----------------------------------------------------------------------------
     def tsms(self) -> dict[str, str]:
@@ -151,15 +157,36 @@ class AcceptanceAgent:
         return int(text) if text is not None and text.strip().isdigit() else None
 
     def _accepted(self, device: str) -> bool:
-        return self._read(f"{PCI_DEVICES}/{device}/tsm/accept") == "1"
+        """In RUN: ``tsm/accept`` reads 1, or (design B2, where the trust write drives RUN
+        and ``cc_accepted`` is not used) the kernel holds the device at its top level."""
+        if self._read(f"{PCI_DEVICES}/{device}/tsm/accept") == "1":
+            return True
+        return self._kernel_level(device) == self.kernel_levels - 1
 
     def accept_device(self, device: str, tsm: str, mode: str) -> DeviceOutcome:
         """Run the flow for one device with TSM ``tsm`` in ``mode``."""
-        tsm_dir = f"{PCI_DEVICES}/{device}/tsm"
         try:
             facts = read_facts(self.platform, device)
         except (FactsError, OSError) as exc:
             return self._fail(device, mode, f"cannot read device facts: {exc}")
+        driver = self._release_driver(device)
+        outcome = self._flow(device, tsm, mode, facts)
+        if driver is not None and (outcome.kernel_level or 0) > 0 and not outcome.error:
+            self._write(device, f"/sys/bus/pci/drivers/{driver}/bind", device, "bind")
+        return outcome
+
+    def _release_driver(self, device: str) -> str | None:
+        """A driver already bound (built-in autoprobe) blocks lock and trust changes: the
+        agent, not the boot default, decides, so it unbinds first and rebinds after."""
+        link = self._read(f"{PCI_DEVICES}/{device}/driver")
+        if not link:
+            return None
+        driver = link.rsplit("/", 1)[-1]
+        code = self._write(device, f"/sys/bus/pci/drivers/{driver}/unbind", device, "unbind")
+        return driver if code == 0 else None
+
+    def _flow(self, device: str, tsm: str, mode: str, facts: DeviceFacts) -> DeviceOutcome:
+        tsm_dir = f"{PCI_DEVICES}/{device}/tsm"
         if mode == "devsec":
             if self._read(f"{tsm_dir}/lock") == tsm:
                 # Re-validation: a device left RUN (ERROR) or was locked before; start over.
@@ -206,28 +233,41 @@ class AcceptanceAgent:
         top = result.level_set - 1
         level = map_level(result.trust_level, result.level_set, self.kernel_levels)
         has_trust = self.platform.exists(f"{PCI_DEVICES}/{device}/trust")
+        # T1 spelling (V10): the generation the relying party validated rides along.
+        suffix = (f" generation={result.evidence_generation}"
+                  if self.bind_generation == "accept" else "")
+        if self.bind_generation == "validate":
+            self._validate(device, result.evidence_generation)
+        # Without a trust attribute (v2), RUN means full private access: only a device
+        # decided at the top level may go there; "attested but held lower" cannot be
+        # expressed, so such a device stays out of RUN (fail closed).
+        wants_run = result.trust_level == top or (result.run_allowed and has_trust)
         error = ""
-        ran = False
-        if mode == "devsec" and (result.trust_level == top or result.run_allowed):
-            ran = True
-            code = self._write(device, f"{tsm_dir}/accept", "1", "accept")
+        ran = mode == "devsec" and wants_run
+        if ran and not (self.run_via == "trust" and has_trust):
+            code = self._write(device, f"{tsm_dir}/accept", "1" + suffix, "accept")
             if code:
                 # RUN was refused: the device gets nothing (fail closed) and is released.
                 error = f"accept failed: errno {code}"
                 self._write(device, f"{tsm_dir}/unlock", tsm, "unlock")
-        elif mode == "devsec":
+        elif mode == "devsec" and not ran:
             # Not good enough for RUN: release the lock so the device stays T=0. In a
             # confidential guest only 0, 1 and TCB mean anything (trust-model.md §2.2):
             # the hypervisor can attack a T=0 device, so "DMA"/"Link" collapse to 1.
             self._write(device, f"{tsm_dir}/unlock", tsm, "unlock")
             level = min(level, 1)
         if has_trust and not error and ran:
-            # After RUN exactly the decided level: if the kernel refuses it the device left
-            # RUN meanwhile (ERROR) and must be re-validated, not parked lower.
-            code = self._write(device, f"{PCI_DEVICES}/{device}/trust", str(level), "trust")
+            # Exactly the decided level (under B2 this write itself drives RUN). If the
+            # kernel refuses it, the device left RUN meanwhile (ERROR) and must be
+            # re-validated, not parked lower.
+            code = self._write(device, f"{PCI_DEVICES}/{device}/trust", f"{level}{suffix}",
+                               "trust")
             if code:
                 error = f"trust={level} refused after RUN: errno {code}"
-        elif has_trust and not error:
+        if error and has_trust and (self._kernel_level(device) or 0) > 0:
+            # A device that failed its way to RUN keeps nothing, not a boot default.
+            self._write(device, f"{PCI_DEVICES}/{device}/trust", "0", "trust")
+        elif has_trust and not error and not ran:
             # Below RUN the kernel may still refuse a level (no trust ops): settle for the
             # highest lower level it grants, never higher.
             for attempt in range(level, -1, -1):
@@ -239,3 +279,18 @@ class AcceptanceAgent:
                 error = f"trust={level} refused: errno {code}"
         return DeviceOutcome(device, mode, result, result.trust_level,
                              self._kernel_level(device), self._accepted(device), error)
+
+    def _validate(self, device: str, generation: int) -> None:
+        """T2 (V10): tell the kernel which evidence generation was validated."""
+        validate = getattr(self.platform, "validate", None)
+        if validate is None:
+            self.journal.add(device, "validate", errno=errno_mod.EOPNOTSUPP,
+                             detail="platform has no validate command")
+            return
+        try:
+            validate(device, generation)
+        except OSError as exc:
+            self.journal.add(device, "validate", errno=exc.errno or errno_mod.EIO,
+                             detail=str(exc))
+            return
+        self.journal.add(device, "validate", detail=f"generation {generation}")

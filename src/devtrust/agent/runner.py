@@ -15,8 +15,13 @@ from devtrust.appraise.engine import Appraiser
 from devtrust.appraise.policy import load_policy
 from devtrust.hw.scenario import load_scenario
 from devtrust.kernel.levels import tcb_level
+from devtrust.kernel.variants import EvidenceBinding, RunDriver
 from devtrust.platform.emulated import EmulatedPlatform
 from devtrust.platform.variants import variant_by_name
+
+# How the agent honours the kernel's TOCTOU binding (V10).
+_BINDING = {EvidenceBinding.NONE: "none", EvidenceBinding.GENERATION_INTO_ACCEPT: "accept",
+            EvidenceBinding.VALIDATE_COMMAND: "validate"}
 
 __all__ = ["EMULATED_POLICY", "Expectation", "RunReport", "run_emulated"]
 
@@ -60,7 +65,9 @@ def _expectations(platform: EmulatedPlatform, final: dict[str, DeviceOutcome],
         if dev.expect is None:
             continue
         names = [str(fn.bdf) for fn in dev.device.tdis]
-        levels = [final[n].kernel_level or 0 for n in names if n in final]
+        # Without a trust attribute (v2) acceptance is the only level: RUN = top.
+        levels = [final[n].kernel_level if final[n].kernel_level is not None
+                  else (top if final[n].accepted else 0) for n in names if n in final]
         running = [final[n].accepted for n in names if n in final]
         if not levels:
             continue
@@ -87,8 +94,12 @@ def run_emulated(*, scenario: Path | None = None, variant: str = "devtrust",
     appraiser = Appraiser(load_policy(policy or EMULATED_POLICY), vendor_trust_store(fleet),
                           vendor_reference_values(fleet))
     levels = platform.state.variant.levels
+    kvariant = platform.state.variant
     agent = AcceptanceAgent(platform, appraiser, clock=lambda: fleet.now,
-                            kernel_levels=tcb_level(levels) + 1)
+                            kernel_levels=tcb_level(levels) + 1,
+                            run_via="trust" if kvariant.run_driver is RunDriver.TRUST_WRITE
+                            else "accept",
+                            bind_generation=_BINDING[kvariant.evidence_binding])
     outcomes = agent.run()
     devsec = next((t for t, m in sorted(agent.tsms().items()) if m == "devsec"), None)
     revalidated = watch_once(agent, devsec) if devsec else ()

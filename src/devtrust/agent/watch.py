@@ -21,7 +21,9 @@ def dropped_devices(agent: AcceptanceAgent) -> tuple[str, ...]:
         if event.kind != "trust-change":
             continue
         old, _, rest = event.detail.partition("->")
-        new = rest.split(" ", 1)[0]
+        new, _, reason = rest.partition(" ")
+        if reason == "trust write":
+            continue   # our own (or an administrator's) write, not the kernel reacting
         if old.isdigit() and new.isdigit() and int(new) < int(old) and event.device not in seen:
             seen.append(event.device)
     return tuple(seen)

@@ -253,6 +253,10 @@ def trust_apply(state: KernelState, a: SetTrust, pre: NeedsProvider | Ready
         if pre.op == "accept":
             if dev.tdi is not TdiState.LOCKED:
                 return dev, 0, ()  # unreachable: trust_check required LOCKED
+            if not a.run:
+                # B2 is synchronous (Dan 03-23): if the RUN kick did not reach RUN the
+                # trust write fails, and nothing is granted.
+                return dev, errno.EIO, ()
             # The TSM's accept also marks the MMIO encrypted (pci_tsm_mmio_setup()).
             entries = encrypted_entries(state, a.device, dev.ctx.report if dev.ctx else b"")
             if entries is None:

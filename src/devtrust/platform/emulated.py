@@ -163,6 +163,11 @@ class EmulatedPlatform:
         devsec = self.machine.devsec
         return int(devsec.lock_flags), devsec.reporting_offset
 
+    def validate(self, device: str, generation: int) -> None:
+        """The proposed netlink "validate" command (V10 T2, Dan 03-24): record the
+        evidence generation the relying party validated. Not in the v2 ABI."""
+        self._apply(act.Validate(device, generation))
+
     # -- emulation controls (not part of Linux's ABI) ----------------------------------------
     def poll_hardware(self) -> None:
         """Feed hardware events to the kernel and keep its evidence copy current."""
