@@ -58,6 +58,13 @@ class RunReport:
         return all(e.met for e in self.expectations)
 
 
+def _effective_level(outcome: DeviceOutcome, top: int) -> int:
+    """The kernel level, or for v2 (no trust attribute) top when accepted, else 0."""
+    if outcome.kernel_level is not None:
+        return outcome.kernel_level
+    return top if outcome.accepted else 0
+
+
 def _expectations(platform: EmulatedPlatform, final: dict[str, DeviceOutcome],
                   top: int) -> tuple[Expectation, ...]:
     out = []
@@ -66,8 +73,7 @@ def _expectations(platform: EmulatedPlatform, final: dict[str, DeviceOutcome],
             continue
         names = [str(fn.bdf) for fn in dev.device.tdis]
         # Without a trust attribute (v2) acceptance is the only level: RUN = top.
-        levels = [final[n].kernel_level if final[n].kernel_level is not None
-                  else (top if final[n].accepted else 0) for n in names if n in final]
+        levels = [_effective_level(final[n], top) for n in names if n in final]
         running = [final[n].accepted for n in names if n in final]
         if not levels:
             continue

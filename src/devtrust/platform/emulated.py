@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 from dataclasses import replace
+from typing import Any
 
 from devtrust.hw.dsm.events import HwEventKind
 from devtrust.hw.machine import Machine
@@ -30,7 +31,8 @@ from devtrust.kernel.boot import initial_state
 from devtrust.kernel.core import plan, step
 from devtrust.kernel.events import Event
 from devtrust.kernel.levels import tcb_level
-from devtrust.kernel.netlink.server import DumpOptions, handle_request
+from devtrust.kernel.netlink import DumpOptions
+from devtrust.kernel.netlink.server import handle_request
 from devtrust.kernel.state import KernelState, TsmMode
 from devtrust.kernel.sysfs import sysfs_action, sysfs_exists, sysfs_listdir, sysfs_read
 from devtrust.kernel.variants import Variant
@@ -209,7 +211,7 @@ class EmulatedPlatform:
             _raise(result.errno, type(action).__name__)
         return result
 
-    def _provide(self, need: act.NeedsProvider, action: act.Action) -> act.Action:
+    def _provide(self, need: act.NeedsProvider, action: Any) -> act.Action:
         """Perform the TSM operation the kernel asked for; return the action with its reply."""
         bdf = need.device
         link, devsec = self.machine.link, self.machine.devsec
@@ -241,7 +243,7 @@ class EmulatedPlatform:
                 return self._trust_ack(need, action)
         return replace(action, reply=errno.EOPNOTSUPP)
 
-    def _trust_ack(self, need: act.NeedsProvider, action: act.Action) -> act.Action:
+    def _trust_ack(self, need: act.NeedsProvider, action: Any) -> act.Action:
         """Trust ops: TCB needs the TDI in RUN (or, under B2, the write drives RUN)."""
         bdf = need.device
         devsec = self.machine.devsec
