@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pki_factory import build_chain, issue, key
 
-from devtrust.appraise.certs import InputFormat, load_certificates
+from devtrust.appraise.certs import InputFormat, is_issued_by, load_certificates
 from devtrust.appraise.errors import AppraisalInputError, EvidenceFormatError
 from devtrust.wire.spdm.certchain import SpdmCertChain
 
@@ -106,13 +106,16 @@ def test_branching_disconnected_and_duplicate_sets_are_refused() -> None:
         load_certificates(CHAIN.der((0, 1, 1)))
 
 
-def test_same_names_wrong_signature_is_not_a_link() -> None:
-    """A certificate claiming the intermediate's name but signed by another key breaks the path."""
+def test_same_names_wrong_signature_is_linked_for_the_walk_to_reject() -> None:
+    """A certificate naming the intermediate as issuer but signed by another key takes its
+    place by name; the chain walk then fails its ``signature`` link (a forged link is
+    contraindicated evidence, not malformed input)."""
     impostor = issue("Test Leaf", key("p256", "leaf"), "Test Inter", key("p256", "evil"), "p256",
                      ca=False)
     der = CHAIN.der((0, 1)) + impostor.public_bytes(Encoding.DER)
-    with pytest.raises(EvidenceFormatError):
-        load_certificates(der)
+    bundle = load_certificates(der)
+    assert bundle.leaf == impostor
+    assert is_issued_by(bundle.leaf, bundle.certificates[1]) is False
 
 
 @pytest.mark.parametrize("data", [b"", b"   ", b"\x00" * 8, b"hello world", b"0x", b"abc",

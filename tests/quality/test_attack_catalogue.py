@@ -58,17 +58,18 @@ def _chain_rejected(claim: str, *, reason: str = "") -> Check:
 
 
 def _broken_chain_rejected(run: AttackRun) -> None:
-    # The forged leaf does not link to its issuer, so the chain loader refuses the set.
-    assert_claim_fails(run, "chain.decode", reason="do not form one chain",
-                       capped_by="requirement:chain")
-    assert "signature.measurements" in failed_claims(run.final[VICTIM])
-    assert_never_tcb(run, max_level=1)
+    # The forged leaf takes its place by name; the walk fails its signature link.
+    assert_claim_fails(run, "chain.signature", crypto=True, reason="not issued by",
+                       capped_by="claim:chain.signature")
+    assert_never_tcb(run, max_level=0)
 
 
 def _explicit_ca_false_rejected(run: AttackRun) -> None:
-    # BasicConstraints {cA FALSE} explicitly encoded is not DER; the parser refuses it.
-    assert_claim_fails(run, "chain.decode", reason="extensions", capped_by="requirement:chain")
-    assert_never_tcb(run, max_level=1)
+    # BasicConstraints {cA FALSE} explicitly encoded is not DER; the parser refuses it, and
+    # a chain that does not decode is contraindicated.
+    assert_claim_fails(run, "chain.decode", crypto=True, reason="extensions",
+                       capped_by="claim:chain.decode")
+    assert_never_tcb(run, max_level=0)
 
 
 # -- spdm: signatures, digests, retries, framing ------------------------------------------------
@@ -204,7 +205,8 @@ def _error_after_start(run: AttackRun) -> None:
     """The TDI fell to ERROR right after START: the kernel saw it before the trust write,
     so the trust write is refused (EINVAL: not in RUN) and the trust level is 0."""
     dsm = run.platform.machine.device("victim")
-    assert dsm.tdi_state(VICTIM) is TdiState.ERROR
+    # ERROR, or CONFIG_UNLOCKED once the agent released the TDI (STOP from ERROR).
+    assert dsm.tdi_state(VICTIM) in (TdiState.ERROR, TdiState.CONFIG_UNLOCKED)
     assert_journal_errno(run, "trust", errno.EINVAL)
     assert run.final[VICTIM].error.startswith("trust=4 refused after RUN")
     assert_never_tcb(run, max_level=0)
@@ -236,6 +238,36 @@ _GET_MEAS = SPDM_REQUEST_CODES["get-measurements"]
 _GET_CERT = SPDM_REQUEST_CODES["get-certificate"]
 _KEY_EX = SPDM_REQUEST_CODES["key-exchange"]
 
+def _defence_claim(claim: str) -> Check:
+    """The catalogue's chain-rejected defence: ``claim`` fails and the device gets nothing."""
+    def check(run: AttackRun) -> None:
+        assert_claim_fails(run, claim)
+        assert_never_tcb(run)
+    return check
+
+
+def _signature_check_names_it(run: AttackRun) -> None:
+    assert_claim_fails(run, "chain.signature", crypto=True)
+    assert_never_tcb(run, max_level=0)
+
+
+def _never_tcb(run: AttackRun) -> None:
+    assert_never_tcb(run)
+
+
+def _tdisp_busy_retried(run: AttackRun) -> None:
+    assert_reaches_tcb(run)
+
+
+def _new_firmware_refused(run: AttackRun) -> None:
+    dsm = run.platform.machine.device("victim")
+    assert (dsm.measurements.firmware_version, dsm.measurements.svn) == ("9.9.9", 0), \
+        "the fault did not switch the firmware"
+    assert_never_tcb(run)
+    run.revalidate()      # not even a whole new LOCK + appraisal notices
+    assert_never_tcb(run)
+
+
 CASES: tuple[AttackCase, ...] = (
     AttackCase(Fault.WRONG_SIGNING_KEY, _signature_rejected),
     AttackCase(Fault.BROKEN_CHAIN_SIGNATURE, _broken_chain_rejected),
@@ -259,8 +291,27 @@ CASES: tuple[AttackCase, ...] = (
                {"flaw": "no-basic-constraints"}, variant="no-basic-constraints"),
     AttackCase(Fault.LEAF_WITHOUT_PROFILE, _explicit_ca_false_rejected,
                {"flaw": "explicit-ca-false"}, variant="explicit-ca-false"),
+    # Policy-required leaf profile (emulated.yaml: CMA SAN, DMTF EKU, DeviceCert model).
+    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cma_san"),
+               variant="no-cma-san"),
+    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cma_san"),
+               {"flaw": "wrong-cma-san"}, variant="wrong-cma-san"),
+    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.eku"),
+               {"flaw": "no-eku"}, variant="no-eku"),
+    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cert_model"),
+               {"flaw": "no-spdm-extension"}, variant="no-spdm-extension"),
+    AttackCase(Fault.BROKEN_CHAIN_SIGNATURE, _signature_check_names_it, variant="named"),
+    # Found by the catalogue run and fixed in the TSMs (DIGESTS check, BUSY retry,
+    # fresh measurements at LOCK, report read twice).
+    AttackCase(Fault.DIGEST_MISMATCH, _never_tcb, variant="digests"),
+    AttackCase(Fault.BUSY, _tdisp_busy_retried, {"protocol": "tdisp"}, variant="tdisp"),
+    AttackCase(Fault.MEASUREMENTS_CHANGED_AFTER_LOCK, _new_firmware_refused),
+    # The devsec TSM reads the report twice at LOCK; different answers -> EIO.
+    AttackCase(Fault.REPORT_CHANGES_BETWEEN_FETCHES, _lock_fails(errno.EIO)),
     AttackCase(Fault.NONCE_NOT_ECHOED, _signature_rejected),
-    AttackCase(Fault.DIGEST_MISMATCH, _digest_root_hash, {"target": "root-hash"},
+    # DIGESTS (over the true chain) no longer match the delivered chain: the host's link
+    # TSM refuses to connect, before any appraisal.
+    AttackCase(Fault.DIGEST_MISMATCH, _connect_fails(errno.EIO), {"target": "root-hash"},
                variant="root-hash"),
     AttackCase(Fault.BUSY, _busy_fired(_GET_MEAS)),
     AttackCase(Fault.BUSY, _busy_fired(_GET_CERT), {"request": "get-certificate", "count": 8},
@@ -342,34 +393,6 @@ assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"
 # -- documented defences the system does not show (findings for the lead) ----------------------
 
 
-def _defence_claim(claim: str) -> Check:
-    """The catalogue's chain-rejected defence: ``claim`` fails and the device gets nothing."""
-    def check(run: AttackRun) -> None:
-        assert_claim_fails(run, claim)
-        assert_never_tcb(run)
-    return check
-
-
-def _never_tcb(run: AttackRun) -> None:
-    assert_never_tcb(run)
-
-
-def _new_firmware_refused(run: AttackRun) -> None:
-    dsm = run.platform.machine.device("victim")
-    assert (dsm.measurements.firmware_version, dsm.measurements.svn) == ("9.9.9", 0), \
-        "the fault did not switch the firmware"
-    assert_never_tcb(run)
-    run.revalidate()      # not even a whole new LOCK + appraisal notices
-    assert_never_tcb(run)
-
-
-def _changed_report_refused(run: AttackRun) -> None:
-    first = _report_of(run)
-    run.revalidate()
-    assert _report_of(run) != first, "the fault did not change the report"
-    assert_never_tcb(run)
-
-
 def _report_of(run: AttackRun) -> bytes:
     dump = run.platform.evidence_read(VICTIM, EvidenceType.REPORT.flag)
     report = dump.get(EvidenceType.REPORT)
@@ -386,19 +409,10 @@ def _ignored_write_refused(run: AttackRun) -> None:
     assert_never_tcb(run)
 
 
-def _tdisp_busy_retried(run: AttackRun) -> None:
-    assert_reaches_tcb(run)
-
-
 def _challenge_not_ready_fired(run: AttackRun) -> None:
     code = SPDM_REQUEST_CODES["challenge"]
     assert code in run.platform.machine.device("victim").behaviour._not_ready_pending, \
         "CHALLENGE was never sent, so the RESPOND_IF_READY path is not exercised"
-
-
-def _signature_check_names_it(run: AttackRun) -> None:
-    assert_claim_fails(run, "chain.signature", crypto=True)
-    assert_never_tcb(run, max_level=0)
 
 
 def _profile_names_basic_constraints(run: AttackRun) -> None:
@@ -407,51 +421,13 @@ def _profile_names_basic_constraints(run: AttackRun) -> None:
 
 
 FIXMES: tuple[AttackCase, ...] = (
-    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cma_san"),
-               variant="no-cma-san",
-               reason="engine.Appraiser.appraise builds LeafProfile(spdm_version, base_asym) "
-                      "only: require_cma_san/cma_identity are never set, so a leaf without "
-                      "the 2.23.147 SAN (the fault's default flaw) is accepted at TCB"),
-    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cma_san"),
-               {"flaw": "wrong-cma-san"}, variant="wrong-cma-san",
-               reason="the expected CMA identity is never passed to the leaf profile; a SAN "
-                      "naming another device id is accepted at TCB"),
-    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.eku"),
-               {"flaw": "no-eku"}, variant="no-eku",
-               reason="require_dmtf_eku is never set; a leaf without the DMTF responder EKU "
-                      "is accepted at TCB"),
-    AttackCase(Fault.LEAF_WITHOUT_PROFILE, _defence_claim("chain.leaf.cert_model"),
-               {"flaw": "no-spdm-extension"}, variant="no-spdm-extension",
-               reason="expected_model is never set; a leaf without the DMTF SPDM extension "
-                      "(hardware identity) is accepted at TCB"),
     AttackCase(Fault.LEAF_WITHOUT_PROFILE, _profile_names_basic_constraints,
                {"flaw": "explicit-ca-false"}, variant="explicit-ca-false-named",
                reason="the leaf is refused by the X.509 parser (non-crypto chain.decode, "
                       "trust 1), not by the profile rule chain.leaf.basic_constraints"),
-    AttackCase(Fault.BROKEN_CHAIN_SIGNATURE, _signature_check_names_it, variant="named",
-               reason="certs._order links certificates by signature, so a forged leaf is a "
-                      "non-crypto chain.decode failure ('2 unconnected parts'): no "
-                      "chain.signature crypto claim, not contraindicated, trust 1 instead of 0"),
-    AttackCase(Fault.DIGEST_MISMATCH, _never_tcb, variant="digests",
-               reason="SpdmRequester.digests() is never compared with the hash of the chain "
-                      "read by GET_CERTIFICATE (hw/tsm/link.py connect) and DIGESTS is not "
-                      "part of the evidence: the device is accepted at TCB"),
-    AttackCase(Fault.BUSY, _tdisp_busy_retried, {"protocol": "tdisp"}, variant="tdisp",
-               reason="DevsecTsm._ask maps TDISP BUSY to EAGAIN without retrying and the "
-                      "agent does not retry EAGAIN: LOCK fails, the device never reaches TCB "
-                      "although the catalogue outcome is retry-succeeds"),
     AttackCase(Fault.NOT_READY, _challenge_not_ready_fired, variant="challenge",
                reason="the default request is CHALLENGE, which the link TSM never sends; "
                       "the fault is inert with its default parameters"),
-    AttackCase(Fault.MEASUREMENTS_CHANGED_AFTER_LOCK, _new_firmware_refused,
-               reason="nothing re-reads signed measurements after LOCK: DevsecTsm.lock "
-                      "publishes the link TSM's connect-time MEASUREMENTS, refresh_evidence is "
-                      "never called, the generation does not move; the device stays at TCB "
-                      "even after an explicit re-validation"),
-    AttackCase(Fault.REPORT_CHANGES_BETWEEN_FETCHES, _changed_report_refused,
-               reason="the report is fetched once per LOCK and Appraiser.appraise never passes "
-                      "second_raw, so report.report_stable is always 'skip'; the device stays "
-                      "at TCB even after a re-validation that fetched a different report"),
     AttackCase(Fault.CONFIG_WRITE_WHILE_LOCKED, _ignored_write_refused, {"device_ignores": True},
                variant="device-ignores",
                reason="an ignored config write raises no event the kernel or watch_once sees "

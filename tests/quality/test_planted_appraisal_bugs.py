@@ -150,8 +150,9 @@ PLANTED: tuple[Planted, ...] = (
             "leaf-without-profile-requester-only-eku", True),
     Planted("leaf-profile-not-checked", leaf_profile_not_checked,
             "leaf-without-profile-leaf-is-ca", True),
-    Planted("spdm-root-hash-not-checked", chain_check_always_passes("spdm.root_hash"),
-            "digest-mismatch-root-hash", True),
+    # (The RootHash check is no longer the only defence against digest-mismatch
+    # root-hash: the link TSM's DIGESTS check refuses the device at connect; the
+    # appraiser's RootHash check is covered by tests/appraise/test_chain.py.)
     Planted("no-svn-minimum", no_svn_minimum, "firmware-downgrade-same-version-lower-svn", True),
     Planted("no-svn-minimum", no_svn_minimum, "firmware-downgrade-default", False,
             "older firmware also has unknown digests: gpu-unknown-firmware caps it at 1"),

@@ -264,6 +264,7 @@ class AcceptanceAgent:
                                "trust")
             if code:
                 error = f"trust={level} refused after RUN: errno {code}"
+                self._write(device, f"{tsm_dir}/unlock", tsm, "unlock")
         if error and has_trust and (self._kernel_level(device) or 0) > 0:
             # A device that failed its way to RUN keeps nothing, not a boot default.
             self._write(device, f"{PCI_DEVICES}/{device}/trust", "0", "trust")

@@ -96,7 +96,8 @@ def read_facts(platform: Platform, name: str) -> DeviceFacts:
         return _hex(platform.read(f"{base}/{file}"), file)
 
     identity = DeviceIdentity(attr("vendor"), attr("device"), attr("subsystem_vendor"),
-                              attr("subsystem_device"), attr("class") & 0xFFFFFF)
+                              attr("subsystem_device"), attr("class") & 0xFFFFFF,
+                              revision=attr("revision") & 0xFF)
     bars = parse_resource(platform.read(f"{base}/resource"))
     read_bytes = getattr(platform, "read_bytes", None)
     config = read_bytes(f"{base}/config") if read_bytes else b""

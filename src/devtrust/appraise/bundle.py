@@ -96,6 +96,7 @@ class _Device(_M):
     subsystem_id: int | None = Field(default=None, ge=0, le=0xFFFF)
     class_code: int | None = Field(default=None, ge=0, le=0xFFFFFF)
     hw_identity: str | None = None
+    revision: int | None = Field(default=None, ge=0, le=0xFF)
 
 
 class _Tsm(_M):
@@ -216,7 +217,7 @@ def bundle_to_json(bundle: EvidenceBundle) -> str:
                    "device_id": ident.device_id,
                    "subsystem_vendor_id": ident.subsystem_vendor_id,
                    "subsystem_id": ident.subsystem_id, "class_code": ident.class_code,
-                   "hw_identity": ident.hw_identity},
+                   "hw_identity": ident.hw_identity, "revision": ident.revision},
         "tsm": {"name": bundle.tsm_name, "kind": bundle.tsm_kind},
         "tdisp_state": bundle.tdisp_state, "link_protected": bundle.link_protected,
         "evidence": {"generation": ev.generation, "slot": ev.slot,
@@ -257,7 +258,7 @@ def bundle_from_json(text: str, source: str = "<bundle>") -> EvidenceBundle:
     d = m.device
     return EvidenceBundle(
         d.name, DeviceIdentity(d.vendor_id, d.device_id, d.subsystem_vendor_id, d.subsystem_id,
-                               d.class_code, d.hw_identity),
+                               d.class_code, d.hw_identity, d.revision),
         m.platform, m.tsm.name, m.tsm.kind,
         EvidenceSet(m.evidence.generation, m.evidence.slot, m.evidence.digest_algo,
                     tuple(objs)),

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -111,6 +112,17 @@ def is_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool | Non
     """
     if cert.issuer != issuer.subject:
         return False
+    return _signature_issued_by(cert, issuer)
+
+
+@lru_cache(maxsize=1024)
+def _signature_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool | None:
+    """The signature part of :func:`is_issued_by`, memoised per (certificate, issuer).
+
+    Certificates compare and hash by their DER encoding, so a cached answer is the
+    answer for the very same bytes: chain ordering and chain validation verify the
+    same pairs, and an agent appraises the same roots again and again.
+    """
     try:
         cert.verify_directly_issued_by(issuer)
     except (InvalidSignature, ValueError, TypeError):
@@ -173,9 +185,14 @@ def _order(certs: tuple[x509.Certificate, ...]) -> tuple[int, ...]:
     parent: dict[int, int] = {}
     child: dict[int, int] = {}
     for j in range(n):
-        for i in range(n):
-            if i == j or is_issued_by(certs[j], certs[i]) is False:
-                continue
+        # Link by name; the signature only breaks ties. A forged certificate whose
+        # signature does not verify still takes its place in the chain, so the walk
+        # reports it as a failed ``signature`` link (contraindicated), not as an
+        # unparseable input.
+        named = [i for i in range(n) if i != j and certs[j].issuer == certs[i].subject]
+        if len(named) > 1:
+            named = [i for i in named if is_issued_by(certs[j], certs[i]) is not False]
+        for i in named:
             if j in parent or i in child:
                 raise _fail(f"certificates do not form one path: certificate {i} or {j} "
                             "has two issuers or issues two certificates")

@@ -29,12 +29,15 @@ class DeviceIdentity:
     subsystem_id: int | None = None
     class_code: int | None = None
     hw_identity: str | None = None
+    revision: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("vendor_id", "device_id", "subsystem_vendor_id", "subsystem_id"):
             _check_u16(name, getattr(self, name))
         if self.class_code is not None and not 0 <= self.class_code <= 0xFFFFFF:
             raise ValueError("class_code is the 24-bit PCI class code")
+        if self.revision is not None and not 0 <= self.revision <= 0xFF:
+            raise ValueError("revision is the 8-bit PCI revision id")
 
     def describe(self) -> str:
         """Short human form, e.g. ``pci 10de:2330 sub 10de:16c1``."""

@@ -32,10 +32,11 @@ from devtrust.appraise.claims import (
     claims_from_checks,
 )
 from devtrust.appraise.decide import Decision, decide
+from devtrust.appraise.device_class import DeviceIdentity
 from devtrust.appraise.errors import AppraisalInputError
-from devtrust.appraise.leaf_profile import LeafProfile
+from devtrust.appraise.leaf_profile import CertModel, LeafProfile, cma_identity_string
 from devtrust.appraise.measurements_check import MeasurementView, check_measurements
-from devtrust.appraise.policy import Policy
+from devtrust.appraise.policy import LeafModel, Policy
 from devtrust.appraise.refstore import RefStore
 from devtrust.appraise.refvalues import RefValues
 from devtrust.appraise.report_check import LockParams, check_report_bytes
@@ -108,6 +109,24 @@ def _contraindicated(decision: Decision) -> Decision:
                    run_allowed=False)
 
 
+def _leaf_profile(leaf: LeafModel, identity: DeviceIdentity,
+                  algos: NegotiatedAlgorithms | None) -> LeafProfile:
+    """The leaf profile the policy class asks for, with this device's CMA identity."""
+    cma = None
+    if leaf.require_cma_san and None not in (identity.vendor_id, identity.device_id,
+                                             identity.class_code, identity.revision):
+        assert identity.vendor_id is not None and identity.device_id is not None
+        assert identity.class_code is not None and identity.revision is not None
+        cma = cma_identity_string(identity.vendor_id, identity.device_id, identity.class_code,
+                                  identity.revision, ssvid=identity.subsystem_vendor_id,
+                                  ssid=identity.subsystem_id)
+    return LeafProfile(spdm_version=algos.spdm_version if algos else 0x12,
+                       base_asym=algos.base_asym if algos else None,
+                       require_dmtf_eku=leaf.require_dmtf_eku,
+                       expected_model=CertModel(leaf.cert_model) if leaf.cert_model else None,
+                       require_cma_san=leaf.require_cma_san, cma_identity=cma)
+
+
 def _algorithms(vca: bytes) -> tuple[NegotiatedAlgorithms | None, tuple[Claim, ...]]:
     if not vca:
         return None, ()
@@ -151,14 +170,16 @@ class Appraiser:
         else:
             try:
                 certs = load_certificates(cert_blob, hash_size=algos.h if algos else None)
-                profile = LeafProfile(spdm_version=algos.spdm_version if algos else 0x12,
-                                      base_asym=algos.base_asym if algos else None)
+                profile = _leaf_profile(cls.leaf, bundle.identity, algos)
                 verdict = validate_chain(certs, self.trust_store, at=at, profile=profile)
                 claims += claims_from_checks("chain", verdict.checks, category=Category.HARDWARE,
                                              pointer=pointer, crypto=True)
                 leaf_key = verdict.leaf_public_key
             except AppraisalInputError as exc:
-                claims.append(_claim("chain.decode", False, str(exc), pointer, Category.HARDWARE))
+                # A chain that does not hold together cannot authenticate the device:
+                # contraindicated, like a failed signature.
+                claims.append(_claim("chain.decode", False, str(exc), pointer, Category.HARDWARE,
+                                     crypto=True))
 
         evidence: MeasurementEvidence | None = None
         meas_blob = ev.get(EvidenceType.MEASUREMENTS).data

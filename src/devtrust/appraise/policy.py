@@ -162,6 +162,14 @@ class ReportModel(_Model):
             reporting_offset=self.reporting_offset)
 
 
+class LeafModel(_Model):
+    """What the device certificate (leaf) must carry beyond libspdm's baseline checks."""
+
+    require_cma_san: bool = False       # PCIe CMA otherName 2.23.147 naming this device
+    require_dmtf_eku: bool = False      # id-DMTF-eku-responder-auth
+    cert_model: Literal["device-cert", "alias-cert"] | None = None
+
+
 class ClassModel(_Model):
     name: str = Field(min_length=1)
     description: str = ""
@@ -173,6 +181,7 @@ class ClassModel(_Model):
     requirements: dict[int, tuple[Requirement, ...]] = {}
     caps: tuple[CapModel, ...] = ()
     report: ReportModel = ReportModel()
+    leaf: LeafModel = LeafModel()
 
 
 class UnknownModel(_Model):
@@ -231,7 +240,7 @@ class Policy(_Model):
                 target_source="policy:unknown_devices", target_reason=self.unknown_devices.reason,
                 hold_at=None, require_level=None, run_allowed=False,
                 requirements=self._requirements({}), caps=self.caps,
-                relaxable=self.relaxable, report=ReportRules())
+                relaxable=self.relaxable, report=ReportRules(), leaf=LeafModel())
         cls = best[2]
         return PolicyClass(
             name=cls.name, policy_id=self.id, mode=self.mode, level_set=self.level_set,
@@ -240,7 +249,7 @@ class Policy(_Model):
             hold_at=cls.hold_at, require_level=cls.require_level,
             run_allowed=cls.run == "when_qualified",
             requirements=self._requirements(cls.requirements), caps=self.caps + cls.caps,
-            relaxable=self.relaxable, report=cls.report.to_rules())
+            relaxable=self.relaxable, report=cls.report.to_rules(), leaf=cls.leaf)
 
     def _requirements(self, override: Mapping[int, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
         reqs = default_requirements(self.level_set) | dict(override)
@@ -267,6 +276,7 @@ class PolicyClass(_Model):
     caps: tuple[CapModel, ...]
     relaxable: tuple[str, ...]
     report: ReportRules
+    leaf: LeafModel
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 

@@ -51,6 +51,7 @@ __all__ = ["DEFAULT_LOCK_FLAGS", "DEFAULT_REPORTING_OFFSET", "DevsecTsm", "Locke
 
 DEFAULT_REPORTING_OFFSET = 0xD000_0000
 DEFAULT_LOCK_FLAGS = LockFlags.NO_FW_UPDATE | LockFlags.LOCK_MSIX
+BUSY_RETRIES = 8
 
 
 class _TsmError(Exception):
@@ -94,6 +95,18 @@ class DevsecTsm:
 
     # -- one TDISP exchange ---------------------------------------------------------------------
     def _ask(self, bdf: Bdf, request: TdispMessage, expect: type[TdispMessage]) -> TdispMessage:
+        """One exchange; a responder that answers BUSY is asked again (TDISP §2.9: "retry
+        later"), up to ``BUSY_RETRIES`` times, before the request fails with EAGAIN."""
+        for _ in range(BUSY_RETRIES):
+            try:
+                return self._ask_once(bdf, request, expect)
+            except _TsmError as fail:
+                if fail.errno != errno.EAGAIN:
+                    raise
+        return self._ask_once(bdf, request, expect)
+
+    def _ask_once(self, bdf: Bdf, request: TdispMessage,
+                  expect: type[TdispMessage]) -> TdispMessage:
         code, raw = self.link.guest_req(bdf, request.encode())
         if code or raw is None:
             raise _TsmError(code or errno.EIO)
@@ -137,8 +150,19 @@ class DevsecTsm:
                 return errno.EIO
             seen.add(lock.nonce)
             report = self._fetch_report(bdf, fid)
+            # The report of a locked TDI cannot change: read it twice and refuse a device
+            # whose two answers differ (a report crafted per reader).
+            if self._fetch_report(bdf, fid) != report:
+                self._stop_quietly(bdf, fid)
+                return errno.EIO
         except _TsmError as fail:
             return fail.errno
+        # Evidence of the LOCKED state: fresh signed measurements, not the connect-time ones
+        # (kernel-abi.md §6.2: "signed fresh device evidence ... validated while LOCKED").
+        code = self.link.refresh_evidence(bdf, self.link.fresh_nonce(f"lock/{bdf}"))
+        if code:
+            self._stop_quietly(bdf, fid)
+            return code
         self._locked[bdf] = Locked(lock.nonce, report)
         self._publish(bdf)
         return 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ class LinkTsm:
         self._devices = dict(devices)  # PF0 bdf -> device
         self._bridges = dict(host_bridges)
         self._drbg = drbg
+        self._nonces_issued = 0
         self.book = EvidenceBook(digest_mode=digest_mode)
         self._pool: dict[str, list[Bdf | None]] = {
             n: [None] * hb.nr_streams for n, hb in self._bridges.items()}
@@ -146,6 +148,12 @@ class LinkTsm:
             chains = {s: requester.certificate(s) for s in digests.slots}
             if 0 not in chains:
                 raise RequesterError(errno.EIO, "slot 0 not provisioned")
+            hash_name = conn.algorithms.hash_name
+            for slot_id, digest in zip(digests.slots, digests.digests, strict=True):
+                # DIGESTS must name the chains CERTIFICATE delivered (SPDM §3.5).
+                if not hmac.compare_digest(hashlib.new(hash_name, chains[slot_id]).digest(),
+                                           digest):
+                    raise RequesterError(errno.EIO, f"slot {slot_id} digest mismatch")
             transcript, _ = requester.measurements(self._drbg.child(f"nonce/{bdf}").bytes(
                 NONCE_SIZE))
             session_id = requester.key_exchange(chains[0], 0)
@@ -237,6 +245,11 @@ class LinkTsm:
         if found is None or found[0] not in self._links:
             return None
         return self.book.get(str(found[0]))
+
+    def fresh_nonce(self, label: str) -> bytes:
+        """32 requester-chosen bytes from the TSM's own seeded source, never repeated."""
+        self._nonces_issued += 1
+        return self._drbg.child(f"fresh/{label}/{self._nonces_issued}").bytes(NONCE_SIZE)
 
     def refresh_evidence(self, bdf: Bdf | str, nonce: bytes) -> int:
         """Fresh signed measurements over a relying-party ``nonce`` (a nonce that is not
