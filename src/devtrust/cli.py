@@ -128,6 +128,46 @@ def _print_result(result) -> None:
     console.print(table)
 
 
+@app.command("accept")
+def accept_cmd(
+    policy: Annotated[Path, typer.Option(help="Appraisal policy.")],
+    trust_store: Annotated[Path, typer.Option(help="Pinned vendor roots.")],
+    refs: Annotated[Path | None, typer.Option(help="Reference-value store.")] = None,
+    root: Annotated[str, typer.Option(help="Filesystem root holding sys/ (tests).")] = "/",
+    kernel_levels: Annotated[int, typer.Option(help="The kernel's level set (4 or 5).")] = 5,
+    journal: Annotated[Path | None, typer.Option(help="Write the journal (JSONL).")] = None,
+) -> None:
+    """Run the acceptance agent against the running kernel (/sys and pci-tsm netlink)."""
+    from devtrust.agent.acceptance import AcceptanceAgent
+    from devtrust.appraise.engine import Appraiser
+    from devtrust.appraise.errors import AppraisalInputError
+    from devtrust.appraise.policy import load_policy
+    from devtrust.appraise.refstore import RefStore
+    from devtrust.appraise.trust_store import TrustStore
+    from devtrust.platform.sysfs import SysfsPlatform
+
+    try:
+        appraiser = Appraiser(load_policy(policy), TrustStore.from_dir(trust_store),
+                              RefStore.from_dir(refs) if refs else None)
+    except AppraisalInputError as exc:
+        raise _fail(str(exc)) from None
+    agent = AcceptanceAgent(SysfsPlatform(root), appraiser, clock=lambda: datetime.now(UTC),
+                            kernel_levels=kernel_levels)
+    try:
+        outcomes = agent.run()
+    except OSError as exc:
+        raise _fail(f"cannot drive the kernel: {exc} (is CONFIG_PCI_TSM enabled and a TSM "
+                    "registered under /sys/class/tsm?)") from None
+    if journal is not None:
+        journal.write_text(agent.journal.to_jsonl() + "\n")
+    if not outcomes:
+        typer.echo("no TSM-capable device found")
+    for o in outcomes:
+        typer.echo(f"{o.device}: decided {o.decided_level}, kernel trust {o.kernel_level}, "
+                   f"RUN {'yes' if o.accepted else 'no'}{' - ' + o.error if o.error else ''}")
+    raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
+
+
 @refs_app.command("import")
 def refs_import(store: Annotated[Path, typer.Argument(help="Store directory.")],
                 files: Annotated[list[Path], typer.Argument(help="YAML/JSON/CoRIM files.")],
