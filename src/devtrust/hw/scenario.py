@@ -124,7 +124,9 @@ def load_scenario(path: str | Path) -> Scenario:
 def default_scenario() -> Scenario:
     """The shipped scenario (``hw/scenarios/default.yaml``)."""
     ref = resources.files("devtrust.hw").joinpath("scenarios/default.yaml")
-    data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    # The shipped file is valid YAML; libyaml's safe loader builds the same data ~4x faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(ref.read_text(encoding="utf-8"), Loader=loader)
     return parse_scenario(data, "devtrust/hw/scenarios/default.yaml")
 
 

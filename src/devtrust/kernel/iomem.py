@@ -13,6 +13,8 @@ from __future__ import annotations
 import errno
 from dataclasses import replace
 from enum import Enum
+from itertools import compress
+from operator import attrgetter
 
 from devtrust.kernel.levels import tcb_level
 from devtrust.kernel.state import Bar, DeviceState, KernelState
@@ -25,6 +27,7 @@ ENCRYPTED_NAME = "PCI MMIO Encrypted"
 _ATTR_MSIX_TABLE = 1 << 0
 _ATTR_MSIX_PBA = 1 << 1
 _ATTR_NON_TEE = 1 << 2
+_ENCRYPTED = attrgetter("encrypted")
 
 
 class MapMode(Enum):
@@ -98,10 +101,13 @@ def mmio_setup(state: KernelState, name: str, dev: DeviceState,
 
 def _conflicts(state: KernelState, name: str, start: int, end: int) -> bool:
     """Partial overlap with another device's encrypted descriptor (identical ranges nest)."""
-    for other_spec, other in zip(state.topology.devices, state.devices, strict=True):
-        if other_spec.name == name:
+    devices = state.devices
+    own = state.topology.index.get(name, -1)
+    # Only devices holding descriptors matter; compress/map skip the rest in C.
+    for i in compress(range(len(devices)), map(_ENCRYPTED, devices)):
+        if i == own:
             continue
-        for s, e in other.encrypted:
+        for s, e in devices[i].encrypted:
             if s <= end and start <= e:
                 return True
     return False
@@ -136,7 +142,7 @@ def ioremap_mode(state: KernelState, name: str, start: int, size: int) -> MapMod
     if size <= 0:
         return MapMode.FAIL
     end = start + size - 1
-    ranges = [r for d in state.devices for r in d.encrypted]
+    ranges = [r for enc in map(_ENCRYPTED, state.devices) if enc for r in enc]
     if not any(s <= end and start <= e for s, e in ranges):
         return MapMode.PLAIN
     if not state.topology.cc_guest or _covered(ranges, start, end) < size:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import errno
 from dataclasses import replace
+from itertools import compress
+from operator import attrgetter
 
 from devtrust.kernel import iommu
 from devtrust.kernel.actions import (
@@ -62,6 +64,7 @@ __all__ = [
 PCI_TSM_REQ_STATE_CHANGE = 1  # highest guest request scope (INFO = 0)
 
 Check = int | NeedsProvider | Ready
+_CTX = attrgetter("ctx")
 
 
 def _owner_matches(ctx: TsmContext, text: str) -> bool:
@@ -273,8 +276,9 @@ def connect_apply(state: KernelState, a: Connect) -> tuple[KernelState, Result]:
     ctx = TsmContext(ContextKind.PF0, tsm, dsm=a.device, stream=free[0], evidence=a.evidence)
     state = state.with_device(a.device, replace(dev, ctx=ctx, link_secure=spec.has_ide))
     if spec.has_tee:
-        for other in state.topology.devices:
-            if other.slot == spec.slot and other.name != a.device:
+        topology = state.topology
+        for other in (topology.devices[i] for i in topology.slot_members[spec.slot]):
+            if other.name != a.device:
                 odev = state.dev(other.name)
                 if odev.ctx is None:
                     octx = TsmContext(ContextKind.FUNCTION, tsm, dsm=a.device)
@@ -317,7 +321,10 @@ def disconnect_locked(state: KernelState, name: str) -> tuple[KernelState, tuple
     """
     spec = state.spec(name)
     events: tuple[Event, ...] = ()
-    for other in reversed(state.topology.devices):
+    # Only devices holding a context can depend on this PF0; the filter runs in C, and
+    # the loop below changes each visited device only, so it is taken from the start state.
+    holders = list(compress(state.topology.devices, map(_CTX, state.devices)))
+    for other in reversed(holders):
         odev = state.dev(other.name)
         if other.name != name and odev.ctx is not None and odev.ctx.dsm == name \
                 and odev.ctx.kind is ContextKind.FUNCTION:

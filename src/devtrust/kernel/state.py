@@ -107,6 +107,9 @@ class Topology:
     swiotlb_force: bool = False            # swiotlb=force on the command line
     modules_autoprobe: bool = True         # CONFIG_MODULES_AUTOPROBE
     index: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: slot -> indices of its functions in topology order (derived, like ``index``).
+    slot_members: dict[str, tuple[int, ...]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [d.name for d in self.devices]
@@ -117,6 +120,10 @@ class Topology:
             if d.host_bridge not in bridges:
                 raise ValueError(f"{d.name}: unknown host bridge {d.host_bridge}")
         self.index.update({n: i for i, n in enumerate(names)})
+        members: dict[str, list[int]] = {}
+        for i, d in enumerate(self.devices):
+            members.setdefault(d.slot, []).append(i)
+        self.slot_members.update({slot: tuple(ix) for slot, ix in members.items()})
 
     def device(self, name: str) -> DeviceSpec | None:
         i = self.index.get(name)
@@ -195,8 +202,10 @@ class KernelState:
         return self.topology.devices[self.topology.index[name]]
 
     def with_device(self, name: str, dev: DeviceState) -> KernelState:
-        i = self.topology.index[name]
-        return replace(self, devices=(*self.devices[:i], dev, *self.devices[i + 1:]))
+        # One list copy and one tuple build (the spine only; device records are shared).
+        devices = list(self.devices)
+        devices[self.topology.index[name]] = dev
+        return replace(self, devices=tuple(devices))
 
     def tsm(self, name: str) -> TsmDev | None:
         for t in self.tsms:

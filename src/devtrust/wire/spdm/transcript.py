@@ -9,6 +9,7 @@ ALGORITHMS) into the parameters every later decoder needs.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from devtrust.wire.codec import Reader
@@ -113,6 +114,16 @@ def split_vca(vca: bytes) -> VcaMessages:
 
 def negotiated_from_vca(vca: bytes) -> NegotiatedAlgorithms:
     """The negotiated version and algorithms of a VCA transcript (WireError on any flaw)."""
+    if type(vca) is bytes:
+        return _negotiated_from_vca_bytes(vca)
+    return split_vca(vca)[5].to_negotiated()
+
+
+@lru_cache(maxsize=256)
+def _negotiated_from_vca_bytes(vca: bytes) -> NegotiatedAlgorithms:
+    """Memoised for immutable input: an appraisal asks for the same VCA's algorithms
+    twice (engine and transcript verifier); the result is a frozen dataclass and
+    a flawed VCA raises every time (exceptions are not cached)."""
     return split_vca(vca)[5].to_negotiated()
 
 
