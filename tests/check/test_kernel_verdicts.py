@@ -31,6 +31,10 @@ from devtrust.kernel.actions import (
 )
 
 D = "0000:01:00.0"
+# The report an honest TSM publishes at LOCK for the small scope's device (enabled.py).
+HONEST_REPORT = (
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x0f\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+)
 Report = Callable[[str], CheckReport]
 
 TRACES = {
@@ -135,6 +139,12 @@ TRACES = {
     },
     # 1374 states, 22826 transitions, exhaustive
     "dan-b2": {
+        "I13": (
+            DriverUnbind(driver="nvme", device=D),
+            Lock(device=D, tsm="tsm0"),
+            DriverBind(driver="nvme", device=D),
+            UnregisterTsm(tsm="tsm0"),
+        ),
         "S14": (
             DriverUnbind(driver="nvme", device=D),
             Lock(device=D, tsm="tsm0"),
@@ -142,20 +152,7 @@ TRACES = {
             SetTrust(device=D, value="4"),
             HwEvent(device=D, kind=HwKind.ERROR),
         ),
-        "S17": (
-            DriverUnbind(driver="nvme", device=D),
-            Lock(device=D, tsm="tsm0"),
-            UserValidate(device=D, generation=1),
-            SetTrust(device=D, value="4"),
-            HwEvent(device=D, kind=HwKind.EVIDENCE_REFRESH),
-            UserValidate(device=D, generation=2),
-        ),
-        "S21": (),
-        "I13": (
-            DriverUnbind(driver="nvme", device=D),
-            Lock(device=D, tsm="tsm0"),
-            DriverBind(driver="nvme", device=D),
-            UnregisterTsm(tsm="tsm0"),
+        "S21": (
         ),
     },
     # 2196 states, 35118 transitions, exhaustive
@@ -176,6 +173,11 @@ TRACES = {
     },
     # 5484 states, 89952 transitions, exhaustive
     "async-t1": {
+        "I13": (
+            Lock(device=D, tsm="tsm0"),
+            SetTrust(device=D, value="1"),
+            UnregisterTsm(tsm="tsm0"),
+        ),
         "S2": (
             SetTrust(device=D, value="1", run=False),
             DriverUnbind(driver="nvme", device=D),
@@ -225,13 +227,6 @@ TRACES = {
             Accept(device=D, value="1 generation=1"),
             SetTrust(device=D, value="4 generation=1", run=False),
         ),
-        "S17": (
-            Lock(device=D, tsm="tsm0"),
-            UserValidate(device=D, generation=1),
-            Accept(device=D, value="1 generation=1"),
-            HwEvent(device=D, kind=HwKind.EVIDENCE_REFRESH),
-            UserValidate(device=D, generation=2),
-        ),
         "S19": (
             SetTrust(device=D, value="2", run=False),
             DriverUnbind(driver="nvme", device=D),
@@ -249,11 +244,6 @@ TRACES = {
             SetTrust(device=D, value="3"),
             DriverUnbind(driver="nvme", device=D),
             Unlock(device=D, tsm="tsm0"),
-        ),
-        "I13": (
-            Lock(device=D, tsm="tsm0"),
-            SetTrust(device=D, value="1"),
-            UnregisterTsm(tsm="tsm0"),
         ),
     },
     # 2631 states, 41913 transitions, exhaustive
@@ -297,9 +287,17 @@ TRACES = {
     # 150 states, 2244 transitions, exhaustive
     "squashed-builtin": {
         "I13": (
-            Lock(device=D, tsm="tsm0"),
+            Lock(device=D, tsm="tsm0", report=HONEST_REPORT),
             SetTrust(device=D, value="1"),
             UnregisterTsm(tsm="tsm0"),
+        ),
+        "S14": (
+            Lock(device=D, tsm="tsm0", report=HONEST_REPORT),
+            Accept(device=D),
+        ),
+        "S17": (
+            Lock(device=D, tsm="tsm0", report=HONEST_REPORT),
+            Accept(device=D),
         ),
     },
 }
@@ -327,7 +325,8 @@ def test_no_discovery_for_every_other_invariant(variant: str, small_report: Repo
 
 
 @pytest.mark.parametrize(
-    "variant", ["v2", "v2-bugs", "jason-strict", "last-design", "b3-bus-unblock"]
+    "variant", ["v2", "v2-bugs", "jason-strict", "last-design", "b3-bus-unblock", "dan-b2",
+                "async-t1"]
 )
 def test_findings_match_the_kernel_table(variant: str, small_report: Report) -> None:
     report = small_report(variant)
@@ -357,38 +356,34 @@ def test_v2_has_no_sometimes_below_tcb_in_run(small_report: Report) -> None:
     assert "run-below-tcb" in dict(small_report("v2").not_applicable)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "S17's state predicate compares accept_generation with the *latest* generation the "
-        "relying party validated, so validating refreshed evidence after RUN reads as a "
-        "violation; the clause is about the generation current at accept (kernel invariants)"
-    ),
-)
 @pytest.mark.parametrize("variant", ["dan-b2", "async-t1"])
-def test_fixme_s17_revalidation_after_run_is_not_a_violation(
+def test_revalidation_after_run_is_not_an_s17_violation(
     variant: str, small_report: Report
 ) -> None:
+    """S17 is judged at the RUN transition (kernel fix after the checker's finding)."""
     small_report(variant).result.assert_no_discovery("S17")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected_violations omits S7 under V6 (b): a lagging responder keeps private DMA "
-        "open after trust drops below TCB while RUN"
-    ),
-)
-def test_fixme_async_expected_table_names_s7(small_report: Report) -> None:
-    assert not small_report("async-t1").unexpected
+def test_async_expected_table_names_s7(small_report: Report) -> None:
+    """A lagging IOMMU responder (V6 b) keeps private DMA open below TCB while RUN."""
+    report = small_report("async-t1")
+    assert "S7" in report.violated and not report.unexpected
+
+
+def test_squashed_builtin_reaches_run(small_report: Report) -> None:
+    """enabled_actions now locks with the honest report, so report-based MMIO accepts."""
+    report = small_report("squashed-builtin")
+    assert "S17" in report.violated   # RUN is reached (T0: nothing binds the generation)
+    assert [v.prop for v in report.result.unreached()] == ["unlock-after-accept"]
 
 
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "enabled_actions offers Lock only with an empty interface report; with "
-        "MmioSource.REPORT accept then fails EINVAL, so RUN (and 11 partners) is unreachable"
+        "squashed-builtin (built-in auto-trust, unbind drops the level to 0) never unlocks "
+        "after accept in the small scope; not yet analysed whether the partner is "
+        "unreachable by design"
     ),
 )
-def test_fixme_squashed_builtin_reaches_run(small_report: Report) -> None:
+def test_fixme_squashed_builtin_unlocks_after_accept(small_report: Report) -> None:
     assert not small_report("squashed-builtin").result.unreached()

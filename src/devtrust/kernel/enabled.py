@@ -43,10 +43,14 @@ from devtrust.kernel.actions import (
 )
 from devtrust.kernel.hwevents import hw_event_check
 from devtrust.kernel.levels import max_level
-from devtrust.kernel.state import ContextKind, KernelState, TdiState, TsmMode
-from devtrust.kernel.variants import AttachGate, EvidenceBinding
+from devtrust.kernel.state import ContextKind, DeviceSpec, KernelState, TdiState, TsmMode
+from devtrust.kernel.variants import AttachGate, EvidenceBinding, MmioSource
+from devtrust.wire.tdisp.report import InterfaceInfo, MmioRange, RangeAttr, TdiReport
 
-__all__ = ["enabled_actions"]
+__all__ = [
+    "enabled_actions",
+    "honest_report",
+]
 
 _FAIL = errno.ENOMEM   # the plausible provider failure offered everywhere
 
@@ -69,7 +73,11 @@ def _device_actions(state: KernelState, name: str, *, queries: bool) -> list[Act
         if variant.evidence_binding is EvidenceBinding.VALIDATE_COMMAND:
             out.append(Validate(name, gen))
     for tsm in devsecs:
-        out += [Lock(name, tsm, reply=0 if dev.tdi is TdiState.UNLOCKED else errno.EIO),
+        # Report-based encrypted MMIO needs the report an honest TSM publishes at LOCK.
+        report = (honest_report(state.spec(name))
+                  if variant.mmio_source is MmioSource.REPORT else b"")
+        out += [Lock(name, tsm, reply=0 if dev.tdi is TdiState.UNLOCKED else errno.EIO,
+                     report=report),
                 Lock(name, tsm, reply=_FAIL)]
     gen_suffix = ""
     if variant.evidence_binding is EvidenceBinding.GENERATION_INTO_ACCEPT:
@@ -128,3 +136,11 @@ def enabled_actions(state: KernelState, *, queries: bool = False) -> tuple[Actio
             out.append(UnloadModule(module))
     out.append(SetModulesAutoprobe("0" if state.modules_autoprobe else "1"))
     return tuple(out)
+
+
+def honest_report(spec: DeviceSpec) -> bytes:
+    """The interface report an honest TSM publishes at LOCK: every memory BAR, whole,
+    reporting offset 0 (so report-based encrypted MMIO can be set up at accept)."""
+    ranges = tuple(MmioRange(bar.start >> 12, bar.size >> 12, RangeAttr(0), bar.index)
+                   for bar in spec.bars if bar.is_memory)
+    return TdiReport(InterfaceInfo(0), 0, 0, 0, ranges, b"").encode()

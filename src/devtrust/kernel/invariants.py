@@ -178,10 +178,11 @@ def _s16(s: KernelState, _p: DeviceSpec, d: DeviceState) -> str | None:
 
 
 def _s17(_s: KernelState, _p: DeviceSpec, d: DeviceState) -> str | None:
+    # Judged at the RUN transition: validating refreshed evidence later is not a violation.
     if d.tdi is TdiState.RUN and d.accept_generation and \
-            d.accept_generation != d.validated_generation:
-        return (f"RUN with evidence generation {d.accept_generation}, validated "
-                f"{d.validated_generation}")
+            d.accept_generation != d.accept_validated:
+        return (f"RUN granted at evidence generation {d.accept_generation}, validated "
+                f"{d.accept_validated}")
     return None
 
 
@@ -370,7 +371,7 @@ def expected_violations(variant: Variant) -> frozenset[str]:
     - S21 with autoprobe gating or a nonzero boot default: TDISP devices auto-bind in T=0.
     - v2: no ERROR handling (S6, S8), bus callback keeps private DMA open (S4, S5, S7).
     - bus-callback unblock with RUN before TCB (V3 c + V5 a): S2, S4, S5, S7, S19.
-    - V6 (b): the responder lags the published level (S2, S4, S5, S8, S19, S20).
+    - V6 (b): the responder lags the published level (S1, S2, S4, S5, S7, S8, S19, S20).
     - V12 (a): link-security withdrawal leaves Link/TCB in place (S9, S22).
     - V14 (a): a RUN device is locked to private memory (S12).
     - the D1/D10/D11 bug flags: S11/S19; STYLE11; S16.
@@ -389,7 +390,8 @@ def expected_violations(variant: Variant) -> frozenset[str]:
             RunDriver.TRUST_WRITE and variant.has_trust_attr:
         found |= {"S2", "S4", "S5", "S7", "S19"}
     if not variant.synchronous:
-        found |= {"S2", "S4", "S5", "S8", "S19", "S20", "S1"}
+        # A lagging responder also keeps private DMA open below TCB while RUN (S7).
+        found |= {"S2", "S4", "S5", "S7", "S8", "S19", "S20", "S1"}
     if not variant.lower_on_link_withdrawal and variant.has_trust_attr:
         found |= {"S9", "S22"}
     if variant.dma_granularity is DmaGranularity.PER_DEVICE:

@@ -159,7 +159,8 @@ def accept_apply(state: KernelState, a: Accept) -> tuple[KernelState, Result]:
         state = state.violate(f"accept: {a.device} hardware state {dev.tdi.value}, not LOCKED")
     if a.run:
         dev = replace(dev, tdi=TdiState.RUN)
-    dev = replace(dev, accept_generation=dev.ctx.evidence.generation if dev.ctx else 0)
+    dev = replace(dev, accept_generation=dev.ctx.evidence.generation if dev.ctx else 0,
+                  accept_validated=dev.validated_generation)
     variant = state.variant
     events: tuple[Event, ...] = ()
     if variant.unblock is Unblock.BUS_CALLBACK:

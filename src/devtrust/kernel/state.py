@@ -177,6 +177,7 @@ class DeviceState:
     link_secure: bool = False       # IDE up / SPDM session (link trust ops)
     validated_generation: int = 0   # generation the relying party validated
     accept_generation: int = 0      # generation current when RUN was granted
+    accept_validated: int = 0       # generation userspace had validated at that moment
 
 
 @dataclass(frozen=True, slots=True)

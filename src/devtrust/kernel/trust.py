@@ -265,12 +265,15 @@ def trust_apply(state: KernelState, a: SetTrust, pre: NeedsProvider | Ready
             if err:
                 return state.dev(a.device), err, ()
             gen = dev.ctx.evidence.generation if dev.ctx else 0
-            dev = replace(dev, tdi=TdiState.RUN if a.run else dev.tdi, accept_generation=gen)
+            dev = replace(dev, tdi=TdiState.RUN if a.run else dev.tdi, accept_generation=gen,
+                          accept_validated=dev.validated_generation)
             dev = iommu.bus_unblock_private(dev)
         dev = replace(dev, acked=level)
-    elif level == tcb_level(variant.levels):
+    elif level == tcb_level(variant.levels) and dev.level != level:
+        # Stamp only a real raise to TCB: rewriting the same level is a no-op (Ready, no
+        # generation check) and must not re-bind acceptance to newer evidence.
         gen = dev.ctx.evidence.generation if dev.ctx else 0
-        dev = replace(dev, accept_generation=gen)
+        dev = replace(dev, accept_generation=gen, accept_validated=dev.validated_generation)
     new, events = publish_level_locked(state, a.device, replace(dev, user_set=True), level,
                                        "trust write")
     return new, 0, events
