@@ -168,6 +168,29 @@ def accept_cmd(
     raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
 
 
+@app.command("check")
+def check_cmd(
+    variant: Annotated[str, typer.Option(help="Kernel design variant preset.")] = "last-design",
+    max_states: Annotated[int, typer.Option(help="Stop after this many states.")] = 200_000,
+    max_depth: Annotated[int, typer.Option(help="Stop below this depth.")] = 40,
+    as_json: _JSON = False,
+) -> None:
+    """Explore every interleaving of the kernel model under a variant; print violations
+    with their shortest counterexamples. Exit 0 when only expected violations occur and
+    every ``sometimes`` property is reached."""
+    import time
+
+    from devtrust.check.report import run_check
+
+    try:
+        report = run_check(variant, max_states=max_states, max_depth=max_depth,
+                           clock=time.monotonic)
+    except KeyError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(report.to_json() if as_json else report.render_text())
+    raise typer.Exit(0 if report.ok else 1)
+
+
 @refs_app.command("import")
 def refs_import(store: Annotated[Path, typer.Argument(help="Store directory.")],
                 files: Annotated[list[Path], typer.Argument(help="YAML/JSON/CoRIM files.")],

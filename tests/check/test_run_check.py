@@ -24,7 +24,7 @@ def test_run_check_bounded_says_bounded() -> None:
 
 
 def test_run_check_unknown_variant() -> None:
-    with pytest.raises(ValueError, match="unknown variant 'nope'"):
+    with pytest.raises(KeyError, match="unknown variant 'nope'"):
         run_check("nope", max_states=10, max_depth=1)
 
 

@@ -19,7 +19,7 @@ from devtrust.check.explorer import CheckResult, Limits, Search, Status, explore
 from devtrust.check.kernel_model import FULL, KernelModel, Scope
 from devtrust.check.model import PropertyKind
 from devtrust.check.render import python_snippet, step_table, to_dot
-from devtrust.kernel.variants import Variant, presets
+from devtrust.kernel.variants import Variant, preset
 
 __all__ = ["FORMAT_VERSION", "CheckReport", "Counterexample", "check_variant", "run_check",
            "variant_named"]
@@ -107,12 +107,8 @@ class CheckReport:
 
 
 def variant_named(name: str) -> Variant:
-    """The preset called ``name`` (:func:`devtrust.kernel.variants.presets`)."""
-    for v in presets():
-        if v.name == name:
-            return v
-    known = ", ".join(v.name for v in presets())
-    raise ValueError(f"unknown variant {name!r} (known: {known})")
+    """The preset called ``name`` (:func:`devtrust.kernel.variants.preset`)."""
+    return preset(name)
 
 
 def check_variant(variant: Variant, scope: Scope = FULL, *, limits: Limits | None = None,

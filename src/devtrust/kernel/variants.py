@@ -30,6 +30,7 @@ __all__ = [
     "dan_b2",
     "jason_strict",
     "last_design",
+    "preset",
     "presets",
     "v2",
 ]
@@ -192,3 +193,12 @@ def presets() -> tuple[Variant, ...]:
             Variant(name="squashed-builtin", levels=LevelSet.FIVE_SQUASHED,
                     boot_default=BootDefault.BUILTIN_TRUSTED, unbound_implies_zero=True,
                     flags=FlagRelation.MERGE_UNTRUSTED, mmio_source=MmioSource.REPORT))
+
+
+def preset(name: str) -> Variant:
+    """The preset called ``name``; KeyError naming the known presets otherwise."""
+    for variant in presets():
+        if variant.name == name:
+            return variant
+    known = ", ".join(v.name for v in presets())
+    raise KeyError(f"unknown variant {name!r} (known: {known})")
