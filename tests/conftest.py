@@ -18,6 +18,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long runs (``@pytest.mark.slow``) stay out of the default run; ``-m slow`` selects
+    them (the variant matrices, the full-scope checker, long fuzzing)."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DEVTRUST_SHARED", REPO_ROOT.parent / "shared"))
 SPDM_EMU = SHARED / "vectors" / "spdm-emu"

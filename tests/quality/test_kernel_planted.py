@@ -21,11 +21,6 @@ from devtrust.kernel.variants import Variant, last_design, v2
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def _only_when_selected(request: pytest.FixtureRequest) -> None:
-    """Long runs stay out of the default run; select them with ``-m slow``."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("slow: run with -m slow")
 
 PLANTED = [
     ("double-accept", v2(name="planted-d11", bug_double_accept=True), v2(), "S16"),

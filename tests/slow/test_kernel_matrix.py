@@ -27,11 +27,6 @@ from devtrust.testing.kernel_machine import kernel_machine
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def _only_when_selected(request: pytest.FixtureRequest) -> None:
-    """Long runs stay out of the default run; select them with ``-m slow``."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("slow: run with -m slow")
 
 SLOW = settings(max_examples=60, stateful_step_count=50, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
