@@ -254,6 +254,8 @@ def run(
                            ] = False,
     journal: Annotated[Path | None, typer.Option(help="Write the agent journal (JSONL).")
                        ] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write evidence bundles, vendor roots and CoRIM reference values here.")] = None,
     as_json: _JSON = False,
 ) -> None:
     """Run the acceptance agent on the built-in emulated platform.
@@ -264,7 +266,7 @@ def run(
 
     try:
         report = run_emulated(scenario=scenario, variant=variant, policy=policy,
-                              digest_mode=digest_mode)
+                              digest_mode=digest_mode, export=export)
     except (KeyError, OSError, ValueError) as exc:
         raise _fail(str(exc)) from None
     if journal is not None:

@@ -73,3 +73,27 @@ def test_facts_from_platform() -> None:
     facts = read_facts(platform, "0000:01:00.0")
     assert facts.identity.vendor_id == 0x1F3D and facts.msix is not None
     assert platform.exists(f"{PCI_DEVICES}/0000:01:00.0/trust")
+
+
+def test_exported_bundles_reappraise_offline_to_the_same_decision(tmp_path) -> None:
+    """Bundles + vendor roots (PEM) + reference values (CoRIM) are enough to re-appraise."""
+    from devtrust.appraise.bundle import load_bundle
+    from devtrust.appraise.engine import appraise_bundle
+    from devtrust.appraise.refstore import RefStore
+    from devtrust.appraise.trust_store import TrustStore
+
+    report = run_emulated(export=tmp_path)
+    policy = load_policy(EMULATED_POLICY)
+    store = TrustStore.from_dir(tmp_path / "trust")
+    refs = RefStore.from_dir(tmp_path / "refs")
+    seen = 0
+    for device, outcome in report.final.items():
+        if outcome.result is None:
+            continue
+        bundle = load_bundle(tmp_path / "bundles" / f"{device}.json")
+        offline = appraise_bundle(bundle, policy=policy, trust_store=store, refs=refs,
+                                  at=bundle.collected_at)
+        assert offline.trust_level == outcome.decided_level, device
+        assert offline.capped_by.source == outcome.result.capped_by.source, device
+        seen += 1
+    assert seen >= 15

@@ -65,7 +65,8 @@ class AcceptanceAgent:
     def __init__(self, platform: Platform, appraiser: Appraiser, *,
                  clock: Callable[[], datetime], journal: Journal | None = None,
                  kernel_levels: int = 5, lock_params: LockParams | None = None,
-                 run_via: str = "accept", bind_generation: str = "none") -> None:
+                 run_via: str = "accept", bind_generation: str = "none",
+                 bundle_sink: Callable[[EvidenceBundle], None] | None = None) -> None:
         """``run_via``: "accept" (tsm/accept drives RUN) or "trust" (the trust write does,
         design B2). ``bind_generation``: "none", "accept" (T1: generation written with
         accept/trust) or "validate" (T2: a validate command records it first)."""
@@ -77,6 +78,7 @@ class AcceptanceAgent:
         self.lock_params = lock_params
         self.run_via = run_via
         self.bind_generation = bind_generation
+        self.bundle_sink = bundle_sink   # e.g. save every bundle for offline re-appraisal
 
     # -- discovery ----------------------------------------------------------------------------
     def tsms(self) -> dict[str, str]:
@@ -217,6 +219,8 @@ class AcceptanceAgent:
             bars=facts.bars, msix=facts.msix, lock=lock,
             tdisp_state="locked" if mode == "devsec" else "none",
             link_protected=mode == "link")
+        if self.bundle_sink is not None:
+            self.bundle_sink(bundle)
         try:
             result = self.appraiser.appraise(bundle, at=self.clock(),
                                              generation_now=self._generation_now(device))

@@ -11,8 +11,11 @@ from devtrust.agent.acceptance import AcceptanceAgent, DeviceOutcome
 from devtrust.agent.journal import Journal
 from devtrust.agent.vendor import vendor_reference_values, vendor_trust_store
 from devtrust.agent.watch import watch_once
+from devtrust.appraise.bundle import EvidenceBundle, save_bundle
+from devtrust.appraise.corim import encode_corim
 from devtrust.appraise.engine import Appraiser
 from devtrust.appraise.policy import load_policy
+from devtrust.hw.fleet import Fleet
 from devtrust.hw.scenario import load_scenario
 from devtrust.kernel.levels import tcb_level
 from devtrust.kernel.variants import EvidenceBinding, RunDriver
@@ -23,7 +26,7 @@ from devtrust.platform.variants import variant_by_name
 _BINDING = {EvidenceBinding.NONE: "none", EvidenceBinding.GENERATION_INTO_ACCEPT: "accept",
             EvidenceBinding.VALIDATE_COMMAND: "validate"}
 
-__all__ = ["EMULATED_POLICY", "Expectation", "RunReport", "run_emulated"]
+__all__ = ["EMULATED_POLICY", "Expectation", "RunReport", "export_vendor_data", "run_emulated"]
 
 EMULATED_POLICY = Path(__file__).resolve().parent.parent / "appraise" / "policies" / \
     "emulated.yaml"
@@ -91,9 +94,26 @@ def _expectations(platform: EmulatedPlatform, final: dict[str, DeviceOutcome],
     return tuple(out)
 
 
+def export_vendor_data(fleet: Fleet, directory: Path) -> None:
+    """What an offline relying party needs besides bundles: the vendors' roots (PEM) in
+    ``trust/`` and their reference values as a CoRIM in ``refs/``."""
+    (directory / "trust").mkdir(parents=True, exist_ok=True)
+    (directory / "refs").mkdir(parents=True, exist_ok=True)
+    (directory / "trust" / "vendor-roots.pem").write_bytes(fleet.trust_anchors_pem)
+    refs = vendor_reference_values(fleet)
+    (directory / "refs" / "vendors.cbor").write_bytes(
+        encode_corim(refs.entries, f"devtrust:{fleet.scenario.name}"))
+
+
 def run_emulated(*, scenario: Path | None = None, variant: str = "devtrust",
-                 policy: Path | None = None, digest_mode: bool = False) -> RunReport:
-    """Build the platform, run the agent once, then one watch/re-validate pass."""
+                 policy: Path | None = None, digest_mode: bool = False,
+                 export: Path | None = None) -> RunReport:
+    """Build the platform, run the agent once, then one watch/re-validate pass.
+
+    With ``export``, every evidence bundle the agent appraised is written to
+    ``export/bundles/`` (the last one per function) with the vendor data beside it,
+    so ``devtrust appraise`` can re-appraise offline.
+    """
     platform = EmulatedPlatform(load_scenario(scenario) if scenario else None,
                                 variant=variant_by_name(variant), digest_mode=digest_mode)
     fleet = platform.fleet
@@ -101,11 +121,19 @@ def run_emulated(*, scenario: Path | None = None, variant: str = "devtrust",
                           vendor_reference_values(fleet))
     levels = platform.state.variant.levels
     kvariant = platform.state.variant
+    sink = None
+    if export is not None:
+        export_vendor_data(fleet, export)
+        (export / "bundles").mkdir(parents=True, exist_ok=True)
+
+        def sink(bundle: EvidenceBundle) -> None:
+            save_bundle(bundle, export / "bundles" / f"{bundle.device_name}.json")
     agent = AcceptanceAgent(platform, appraiser, clock=lambda: fleet.now,
                             kernel_levels=tcb_level(levels) + 1,
                             run_via="trust" if kvariant.run_driver is RunDriver.TRUST_WRITE
                             else "accept",
-                            bind_generation=_BINDING[kvariant.evidence_binding])
+                            bind_generation=_BINDING[kvariant.evidence_binding],
+                            bundle_sink=sink)
     outcomes = agent.run()
     devsec = next((t for t, m in sorted(agent.tsms().items()) if m == "devsec"), None)
     revalidated = watch_once(agent, devsec) if devsec else ()

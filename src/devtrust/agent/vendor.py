@@ -43,8 +43,7 @@ def vendor_reference_values(fleet: Fleet) -> RefValues:
             if m.index == INDEX_SVN:
                 refs.append(MeasurementRef(m.index, svn_min=golden.svn))
             elif m.index == INDEX_VERSION:
-                refs.append(MeasurementRef(m.index, versions=(golden.firmware_version,),
-                                           required=False))
+                refs.append(MeasurementRef(m.index, versions=(golden.firmware_version,)))
             elif m.is_raw:
                 refs.append(MeasurementRef(m.index, raw=(RawRef(m.content),)))
             else:
