@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from devtrust.appraise.trust_store import TrustStore
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Confidential PCIe device acceptance (PCI/TSM, TDISP, SPDM).")
@@ -93,15 +96,12 @@ def appraise_cmd(
     from devtrust.appraise.errors import AppraisalInputError
     from devtrust.appraise.policy import DEFAULT_POLICY, load_policy
     from devtrust.appraise.refstore import RefStore
-    from devtrust.appraise.trust_store import TrustStore
 
     try:
         ev = load_bundle(bundle)
         pol = load_policy(policy or DEFAULT_POLICY)
-        store_dir = trust_store or (refs / "trust" if refs else None)
-        if store_dir is None:
-            raise _fail("no trust anchors: give --trust-store or a --refs store with trust/")
-        result = appraise_bundle(ev, policy=pol, trust_store=TrustStore.from_dir(store_dir),
+        store = _trust_store(trust_store, refs)
+        result = appraise_bundle(ev, policy=pol, trust_store=store,
                                  refs=RefStore.from_dir(refs) if refs else None,
                                  at=_parse_time(at) if at else ev.collected_at)
     except AppraisalInputError as exc:
@@ -111,6 +111,20 @@ def appraise_cmd(
     else:
         _print_result(result)
     raise typer.Exit(0 if result.trust_level > 0 else 1)
+
+
+def _trust_store(trust_store: Path | None, refs: Path | None) -> TrustStore:
+    """--trust-store, else REFS/trust, else roots kept in REFS itself; without any, an
+    empty store: the appraisal still runs and reports the chain as not anchored."""
+    from devtrust.appraise.trust_store import TrustStore
+
+    for candidate in (trust_store, refs / "trust" if refs else None, refs):
+        if candidate is not None and candidate.is_dir():
+            store = TrustStore.from_dir(candidate)
+            if store.anchors or candidate == trust_store:
+                return store
+    typer.echo("devtrust: no trust anchors found; chains cannot be anchored", err=True)
+    return TrustStore.from_certificates()
 
 
 def _print_result(result) -> None:
