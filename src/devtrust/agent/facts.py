@@ -99,6 +99,8 @@ def read_facts(platform: Platform, name: str) -> DeviceFacts:
                               attr("subsystem_device"), attr("class") & 0xFFFFFF,
                               revision=attr("revision") & 0xFF)
     bars = parse_resource(platform.read(f"{base}/resource"))
-    read_bytes = getattr(platform, "read_bytes", None)
-    config = read_bytes(f"{base}/config") if read_bytes else b""
+    try:
+        config = platform.read_bytes(f"{base}/config")
+    except OSError:
+        config = b""   # no config access: MSI-X placement unknown, checked as absent
     return DeviceFacts(name, identity, bars, parse_msix(config))

@@ -61,6 +61,10 @@ class Platform(Protocol):
         """Read an attribute; trailing newline stripped. OSError on failure."""
         ...
 
+    def read_bytes(self, path: str) -> bytes:
+        """Read a binary attribute (``config``). OSError on failure."""
+        ...
+
     def write(self, path: str, value: str) -> None:
         """Write an attribute. OSError(errno) exactly as the kernel fails it."""
         ...
