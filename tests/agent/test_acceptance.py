@@ -97,3 +97,22 @@ def test_exported_bundles_reappraise_offline_to_the_same_decision(tmp_path) -> N
         assert offline.capped_by.source == outcome.result.capped_by.source, device
         seen += 1
     assert seen >= 15
+
+
+def test_nvme_in_run_but_held_at_one_cannot_reach_private_memory() -> None:
+    """The kernel discussion's NVMe example end to end: attested, T=1 (RUN), trust 1 -
+    the IOMMU keeps its DMA to shared (bounce) memory; the GPU at TCB reaches private."""
+    platform = EmulatedPlatform()
+    fleet = platform.fleet
+    agent = AcceptanceAgent(
+        platform, Appraiser(load_policy(EMULATED_POLICY), vendor_trust_store(fleet),
+                            vendor_reference_values(fleet)), clock=lambda: fleet.now)
+    nvme, gpu = "0000:03:00.0", "0000:01:00.0"
+    assert agent.accept_device(nvme, "tsm0", "devsec").kernel_level == 1
+    assert agent.accept_device(gpu, "tsm0", "devsec").kernel_level == 4
+    assert platform.device_dma(nvme, private=True, t_bit=True) != "allowed"
+    assert platform.device_dma(nvme, private=False, t_bit=False) == "allowed"
+    assert platform.device_dma(gpu, private=True, t_bit=True) == "allowed"
+    counterfeit = "0000:04:00.0"
+    agent.accept_device(counterfeit, "tsm0", "devsec")
+    assert platform.device_dma(counterfeit, private=False, t_bit=False) == "blocked"

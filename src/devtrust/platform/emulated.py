@@ -27,6 +27,8 @@ from devtrust.hw.machine import Machine
 from devtrust.hw.pci import Bdf
 from devtrust.hw.scenario_schema import Scenario
 from devtrust.kernel import actions as act
+from devtrust.kernel.access import cpu_mmio, device_dma
+from devtrust.kernel.actions import Buffer
 from devtrust.kernel.boot import initial_state
 from devtrust.kernel.core import plan, step
 from devtrust.kernel.events import Event
@@ -171,6 +173,18 @@ class EmulatedPlatform:
         self._apply(act.Validate(device, generation))
 
     # -- emulation controls (not part of Linux's ABI) ----------------------------------------
+    def device_dma(self, device: str, *, private: bool, t_bit: bool) -> str:
+        """The device attempts a DMA write to private or shared memory, with T=1 or T=0:
+        "allowed", "blocked" (IOMMU) or "faulted" (TSM / secure IOMMU)."""
+        self.poll_hardware()
+        target = Buffer.PRIVATE if private else Buffer.SHARED
+        return device_dma(self.state, device, target, t_bit).value
+
+    def cpu_mmio(self, device: str, addr: int, *, t_bit: bool) -> str:
+        """The CPU touches the device's MMIO at ``addr`` with T=1 or T=0."""
+        self.poll_hardware()
+        return cpu_mmio(self.state, device, addr, t_bit).value
+
     def poll_hardware(self) -> None:
         """Feed hardware events to the kernel and keep its evidence copy current."""
         for event in self.machine.poll_events():
