@@ -268,6 +268,12 @@ def _new_firmware_refused(run: AttackRun) -> None:
     assert_never_tcb(run)
 
 
+def _challenge_not_ready_fired(run: AttackRun) -> None:
+    code = SPDM_REQUEST_CODES["challenge"]
+    assert code in run.platform.machine.device("victim").behaviour._not_ready_pending, \
+        "CHALLENGE was never sent, so the RESPOND_IF_READY path is not exercised"
+
+
 CASES: tuple[AttackCase, ...] = (
     AttackCase(Fault.WRONG_SIGNING_KEY, _signature_rejected),
     AttackCase(Fault.BROKEN_CHAIN_SIGNATURE, _broken_chain_rejected),
@@ -308,6 +314,8 @@ CASES: tuple[AttackCase, ...] = (
     AttackCase(Fault.MEASUREMENTS_CHANGED_AFTER_LOCK, _new_firmware_refused),
     # The devsec TSM reads the report twice at LOCK; different answers -> EIO.
     AttackCase(Fault.REPORT_CHANGES_BETWEEN_FETCHES, _lock_fails(errno.EIO)),
+    # The link TSM now runs CHALLENGE in its connection flow (DIGEST, CERT, CHAL, MEAS).
+    AttackCase(Fault.NOT_READY, _challenge_not_ready_fired, variant="challenge"),
     AttackCase(Fault.NONCE_NOT_ECHOED, _signature_rejected),
     # DIGESTS (over the true chain) no longer match the delivered chain: the host's link
     # TSM refuses to connect, before any appraisal.
@@ -409,12 +417,6 @@ def _ignored_write_refused(run: AttackRun) -> None:
     assert_never_tcb(run)
 
 
-def _challenge_not_ready_fired(run: AttackRun) -> None:
-    code = SPDM_REQUEST_CODES["challenge"]
-    assert code in run.platform.machine.device("victim").behaviour._not_ready_pending, \
-        "CHALLENGE was never sent, so the RESPOND_IF_READY path is not exercised"
-
-
 def _profile_names_basic_constraints(run: AttackRun) -> None:
     assert_claim_fails(run, "chain.leaf.basic_constraints")
     assert_never_tcb(run, max_level=0)
@@ -425,9 +427,6 @@ FIXMES: tuple[AttackCase, ...] = (
                {"flaw": "explicit-ca-false"}, variant="explicit-ca-false-named",
                reason="the leaf is refused by the X.509 parser (non-crypto chain.decode, "
                       "trust 1), not by the profile rule chain.leaf.basic_constraints"),
-    AttackCase(Fault.NOT_READY, _challenge_not_ready_fired, variant="challenge",
-               reason="the default request is CHALLENGE, which the link TSM never sends; "
-                      "the fault is inert with its default parameters"),
     AttackCase(Fault.CONFIG_WRITE_WHILE_LOCKED, _ignored_write_refused, {"device_ignores": True},
                variant="device-ignores",
                reason="an ignored config write raises no event the kernel or watch_once sees "

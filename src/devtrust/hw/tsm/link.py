@@ -154,6 +154,7 @@ class LinkTsm:
                 if not hmac.compare_digest(hashlib.new(hash_name, chains[slot_id]).digest(),
                                            digest):
                     raise RequesterError(errno.EIO, f"slot {slot_id} digest mismatch")
+            requester.challenge(0)
             transcript, _ = requester.measurements(self._drbg.child(f"nonce/{bdf}").bytes(
                 NONCE_SIZE))
             session_id = requester.key_exchange(chains[0], 0)

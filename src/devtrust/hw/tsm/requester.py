@@ -35,7 +35,7 @@ from devtrust.wire.spdm.algorithms import (
 from devtrust.wire.spdm.algorithms_msg import Algorithms, AlgStruct, AlgType, NegotiateAlgorithms
 from devtrust.wire.spdm.capabilities import Capabilities, CapabilityFlags, GetCapabilities
 from devtrust.wire.spdm.certificate import Certificate, CertificateAssembler
-from devtrust.wire.spdm.challenge import MeasurementSummaryHashType
+from devtrust.wire.spdm.challenge import Challenge, ChallengeAuth, MeasurementSummaryHashType
 from devtrust.wire.spdm.digests import Digests, GetDigests
 from devtrust.wire.spdm.error import ErrorCode, ErrorResponse, RespondIfReady
 from devtrust.wire.spdm.header import ResponseCode, SpdmVersion, peek_code
@@ -189,6 +189,21 @@ class SpdmRequester:
             response = self._decode(Certificate.decode, raw)
             assembler = self._decode(assembler.add, response, request)
         return assembler.chain()
+
+    def challenge(self, slot: int = 0) -> bytes:
+        """CHALLENGE / CHALLENGE_AUTH on ``slot`` (libspdm's connection flow DIGEST, CERT,
+        CHAL, MEAS). Returns the CHALLENGE_AUTH bytes; the signature is the appraiser's
+        business, the echo of the RequesterContext is checked here."""
+        a = self.algorithms
+        context = self._drbg.bytes(8) if a.spdm_version >= SpdmVersion.V13 else b""
+        request = Challenge(a.spdm_version, slot, MeasurementSummaryHashType.NONE,
+                            self._drbg.bytes(32), context).encode()   # 32-byte nonce
+        raw = self.exchange(request, ResponseCode.CHALLENGE_AUTH)
+        decoded = self._decode(ChallengeAuth.decode, raw, hash_size=a.h, signature_size=a.s,
+                               measurement_summary=False)
+        if decoded.requester_context != context:
+            raise RequesterError(errno.EIO, "RequesterContext not echoed")
+        return raw
 
     def measurements(self, nonce: bytes, slot: int = 0,
                      session_id: int | None = None) -> tuple[bytes, Measurements]:
