@@ -88,6 +88,9 @@ def appraise_cmd(
     trust_store: Annotated[Path | None, typer.Option(
         help="Pinned roots; default REFS/trust.")] = None,
     at: Annotated[str | None, typer.Option(help="Appraisal time (ISO 8601).")] = None,
+    ear_key: Annotated[Path | None, typer.Option(
+        help="Sign the result as an EAR JWT with this EC private key (PEM); prints the token.")
+    ] = None,
     as_json: _JSON = False,
 ) -> None:
     """Appraise an evidence bundle: checks, claims, trust vector and decided trust level."""
@@ -106,7 +109,16 @@ def appraise_cmd(
                                  at=_parse_time(at) if at else ev.collected_at)
     except AppraisalInputError as exc:
         raise _fail(str(exc)) from None
-    if as_json:
+    if ear_key is not None:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        from devtrust.appraise.ear import EarError
+        try:
+            key = load_pem_private_key(ear_key.read_bytes(), password=None)
+            typer.echo(result.to_ear_jwt(key))
+        except (OSError, ValueError, TypeError, EarError) as exc:
+            raise _fail(f"cannot sign the EAR: {exc}") from None
+    elif as_json:
         typer.echo(result.to_json())
     else:
         _print_result(result)
