@@ -72,6 +72,22 @@ def _owner_matches(ctx: TsmContext, text: str) -> bool:
     return text.removesuffix("\n") == ctx.tsm
 
 
+def _claim_check(state: KernelState, device: str, attr: str, name: str, mode: TsmMode) -> int:
+    """The checks ``tsm/lock`` and ``tsm/connect`` share, in kernel order: ENOENT
+    (attribute not visible), EINVAL (not "tsm<N>"), EBUSY (the device already holds a
+    TSM context), ENXIO (tsmN absent or of the other mode); 0 when all pass."""
+    if not tsm_attr_visible(state, device, attr):
+        return errno.ENOENT
+    if parse_tsm_name(name) is None:
+        return errno.EINVAL
+    if state.dev(device).ctx is not None:
+        return errno.EBUSY
+    tsm = state.tsm(name.strip())
+    if tsm is None or tsm.mode is not mode:
+        return errno.ENXIO
+    return 0
+
+
 # ---------------------------------------------------------------- devsec (guest) side
 
 
@@ -83,19 +99,13 @@ def lock_check(state: KernelState, a: Lock) -> Check:
     has a TSM context), ENXIO (tsmN absent or not devsec), EBUSY (driver bound),
     then the TSM ``lock()`` errno.
     """
-    if not tsm_attr_visible(state, a.device, "lock"):
-        return errno.ENOENT
-    if parse_tsm_name(a.tsm) is None:
-        return errno.EINVAL
+    err = _claim_check(state, a.device, "lock", a.tsm, TsmMode.DEVSEC)
+    if err:
+        return err
     dev = state.dev(a.device)
-    if dev.ctx is not None:
-        return errno.EBUSY
-    tsm = state.tsm(a.tsm.strip())
-    if tsm is None or tsm.mode is not TsmMode.DEVSEC:
-        return errno.ENXIO
     if dev.driver is not None:
         return errno.EBUSY
-    return NeedsProvider("lock", a.device, tsm.name)
+    return NeedsProvider("lock", a.device, a.tsm.strip())
 
 
 def lock_apply(state: KernelState, a: Lock) -> tuple[KernelState, Result]:
@@ -247,19 +257,12 @@ def connect_check(state: KernelState, a: Connect) -> Check:
     exists), ENXIO (tsmN absent or not link), ENXIO (TSM probe returned NULL: no
     CMA DOE mailbox), then the TSM ``connect()`` errno (EBUSY: no free stream).
     """
-    if not tsm_attr_visible(state, a.device, "connect"):
-        return errno.ENOENT
-    if parse_tsm_name(a.tsm) is None:
-        return errno.EINVAL
-    dev = state.dev(a.device)
-    if dev.ctx is not None:
-        return errno.EBUSY
-    tsm = state.tsm(a.tsm.strip())
-    if tsm is None or tsm.mode is not TsmMode.LINK:
-        return errno.ENXIO
+    err = _claim_check(state, a.device, "connect", a.tsm, TsmMode.LINK)
+    if err:
+        return err
     if not state.spec(a.device).has_doe:
         return errno.ENXIO
-    return NeedsProvider("connect", a.device, tsm.name)
+    return NeedsProvider("connect", a.device, a.tsm.strip())
 
 
 def connect_apply(state: KernelState, a: Connect) -> tuple[KernelState, Result]:

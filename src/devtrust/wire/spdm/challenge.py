@@ -16,12 +16,12 @@ from devtrust.wire.errors import EncodeError
 from devtrust.wire.spdm.header import (
     MAX_OPAQUE_DATA,
     NONCE_SIZE,
-    REQUESTER_CONTEXT_SIZE,
     RequestCode,
     ResponseCode,
     SpdmVersion,
     read_header,
     read_opaque,
+    requester_context_size,
     write_header,
 )
 
@@ -35,9 +35,6 @@ class MeasurementSummaryHashType(IntEnum):
     TCB = 0x01
     ALL = 0xFF
 
-
-def _context_size(version: int) -> int:
-    return REQUESTER_CONTEXT_SIZE if version >= SpdmVersion.V13 else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +55,7 @@ class Challenge:
         if not (0 <= self.slot_id <= 7 or self.slot_id == PUBLIC_KEY_SLOT):
             raise EncodeError(self.STRUCTURE, "param1", 2, "slot must be 0..7 or 0xFF")
         if (len(self.nonce) != NONCE_SIZE
-                or len(self.requester_context) != _context_size(self.spdm_version)):
+                or len(self.requester_context) != requester_context_size(self.spdm_version)):
             raise EncodeError(self.STRUCTURE, "nonce", 4, "wrong nonce/context size")
 
     def encode(self) -> bytes:
@@ -75,7 +72,7 @@ class Challenge:
                   f"slot 0x{p1:02x} not 0..7 or 0xFF", offset=2)
         hash_type = decode_enum(MeasurementSummaryHashType, p2, r, "param2.hash_type", 3)
         nonce = r.take(NONCE_SIZE, "nonce")
-        ctx = r.take(_context_size(version), "requester_context")
+        ctx = r.take(requester_context_size(version), "requester_context")
         r.end()
         return cls(version, p1, hash_type, nonce, ctx, raw=r.data)
 
@@ -105,7 +102,7 @@ class ChallengeAuth:
         if self.basic_mut_auth_req and self.spdm_version != SpdmVersion.V11:
             raise EncodeError(self.STRUCTURE, "param1", 2, "BasicMutAuthReq is 1.1 only")
         if (len(self.nonce) != NONCE_SIZE or len(self.opaque_data) > MAX_OPAQUE_DATA
-                or len(self.requester_context) != _context_size(self.spdm_version)):
+                or len(self.requester_context) != requester_context_size(self.spdm_version)):
             raise EncodeError(self.STRUCTURE, "nonce", 0, "wrong nonce/opaque/context size")
 
     @property
@@ -145,7 +142,7 @@ class ChallengeAuth:
         nonce = r.take(NONCE_SIZE, "nonce")
         summary = r.take(hash_size if measurement_summary else 0, "measurement_summary_hash")
         opaque = read_opaque(r)
-        ctx = r.take(_context_size(version), "requester_context")
+        ctx = r.take(requester_context_size(version), "requester_context")
         sig = r.take(signature_size, "signature")
         r.end()
         return cls(version, slot, p2, cert_hash, nonce, summary, opaque, sig, ctx,

@@ -23,12 +23,18 @@ __all__ = [
     "peek_code",
     "read_header",
     "read_opaque",
+    "requester_context_size",
     "require_zero",
     "write_header",
 ]
 
 NONCE_SIZE = 32
 REQUESTER_CONTEXT_SIZE = 8  # SPDM 1.3 RequesterContext in CHALLENGE / GET_MEASUREMENTS
+
+
+def requester_context_size(version: int) -> int:
+    """Bytes of RequesterContext a 1.3+ CHALLENGE/GET_MEASUREMENTS (and reply) carries."""
+    return REQUESTER_CONTEXT_SIZE if version >= 0x13 else 0
 MAX_OPAQUE_DATA = 1024  # OpaqueDataLength limit, §3.8/§3.9
 
 

@@ -17,12 +17,12 @@ from devtrust.wire.errors import EncodeError
 from devtrust.wire.spdm.header import (
     MAX_OPAQUE_DATA,
     NONCE_SIZE,
-    REQUESTER_CONTEXT_SIZE,
     RequestCode,
     ResponseCode,
     SpdmVersion,
     read_header,
     read_opaque,
+    requester_context_size,
     require_zero,
     write_header,
 )
@@ -63,9 +63,6 @@ _ATTR_BITS = {SpdmVersion.V10: 0x1, SpdmVersion.V11: 0x1, SpdmVersion.V12: 0x3,
               SpdmVersion.V13: 0x7}
 
 
-def _context_size(version: int) -> int:
-    return REQUESTER_CONTEXT_SIZE if version >= SpdmVersion.V13 else 0
-
 
 @dataclass(frozen=True, slots=True)
 class GetMeasurements:
@@ -87,7 +84,8 @@ class GetMeasurements:
         if int(self.attributes) & ~_ATTR_BITS[SpdmVersion(v)]:
             raise EncodeError(self.STRUCTURE, "param1", 2, "attribute not defined in version")
         want_nonce = NONCE_SIZE if self.signature_requested else 0
-        if len(self.nonce) != want_nonce or len(self.requester_context) != _context_size(v):
+        context = requester_context_size(v)
+        if len(self.nonce) != want_nonce or len(self.requester_context) != context:
             raise EncodeError(self.STRUCTURE, "nonce", 4, "wrong nonce/context size")
         if not 0 <= self.slot_id <= 7 or (self.slot_id and not self.has_slot_byte):
             raise EncodeError(self.STRUCTURE, "slot_id", 36, "slot needs signing and 1.1+")
@@ -121,7 +119,7 @@ class GetMeasurements:
         if signed and version >= SpdmVersion.V11:
             at = r.offset
             slot = r.flags(r.u8("slot_id_param"), 0x07, "slot_id_param", offset=at)
-        ctx = r.take(_context_size(version), "requester_context")
+        ctx = r.take(requester_context_size(version), "requester_context")
         r.end()
         return cls(version, attrs, p2, nonce, slot, ctx, raw=r.data)
 
@@ -153,7 +151,7 @@ class Measurements:
         if len(self.nonce) != (NONCE_SIZE if v >= SpdmVersion.V11 else 0):
             raise EncodeError(self.STRUCTURE, "nonce", 0, "nonce is 32 bytes from 1.1, else none")
         if (len(self.opaque_data) > MAX_OPAQUE_DATA
-                or len(self.requester_context) != _context_size(v)):
+                or len(self.requester_context) != requester_context_size(v)):
             raise EncodeError(self.STRUCTURE, "opaque_data", 0, "wrong opaque/context size")
         if self.total_measurement_indices and self.record.blocks:
             raise EncodeError(self.STRUCTURE, "param1", 2, "count only in a count reply")
@@ -229,7 +227,7 @@ class Measurements:
                                           base=at + 3)
         nonce = r.take(NONCE_SIZE if version >= SpdmVersion.V11 else 0, "nonce")
         opaque = read_opaque(r)
-        ctx = r.take(_context_size(version), "requester_context")
+        ctx = r.take(requester_context_size(version), "requester_context")
         sig = r.take(signature_size, "signature")
         r.end()
         return cls(version, record, nonce, opaque, sig, slot, ContentChanged(changed), p1, ctx,
@@ -244,5 +242,5 @@ class Measurements:
         r.take(r.u24("measurement_record_length"), "measurement_record")
         r.take(NONCE_SIZE if version >= SpdmVersion.V11 else 0, "nonce")
         read_opaque(r)
-        r.take(_context_size(version) + signature_size, "requester_context")
+        r.take(requester_context_size(version) + signature_size, "requester_context")
         return r.pos
