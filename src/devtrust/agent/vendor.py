@@ -12,16 +12,19 @@ from __future__ import annotations
 from cryptography import x509
 
 from devtrust.appraise.device_class import DeviceMatch
-from devtrust.appraise.refvalues import DeviceRefs, Digest, MeasurementRef, RawRef, RefValues
+from devtrust.appraise.refvalues import (
+    DeviceRefs,
+    Digest,
+    MeasurementRef,
+    RawRef,
+    RefValues,
+    ref_digest_name,
+)
 from devtrust.appraise.trust_store import TrustStore
 from devtrust.hw.fleet import Fleet
 from devtrust.hw.measurements import INDEX_SVN, INDEX_VERSION
 
 __all__ = ["vendor_reference_values", "vendor_trust_store"]
-
-_DIGEST_NAMES = {"sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
-                 "sha3_256": "sha3-256", "sha3_384": "sha3-384", "sha3_512": "sha3-512"}
-
 
 def vendor_trust_store(fleet: Fleet) -> TrustStore:
     """The vendors' (genuine) roots; a counterfeit device's root is not among them."""
@@ -48,7 +51,7 @@ def vendor_reference_values(fleet: Fleet) -> RefValues:
                 refs.append(MeasurementRef(m.index, raw=(RawRef(m.content),)))
             else:
                 refs.append(MeasurementRef(m.index, digests=(
-                    Digest(_DIGEST_NAMES[alg], m.value(alg)),)))
+                    Digest(ref_digest_name(alg), m.value(alg)),)))
         device_ids = {model.device_id, *(f.device_id for f in model.functions if f.device_id)}
         if model.sriov is not None:
             device_ids.add(model.sriov.vf_device_id)

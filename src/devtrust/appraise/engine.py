@@ -38,24 +38,18 @@ from devtrust.appraise.leaf_profile import CertModel, LeafProfile, cma_identity_
 from devtrust.appraise.measurements_check import MeasurementView, check_measurements
 from devtrust.appraise.policy import LeafModel, Policy
 from devtrust.appraise.refstore import RefStore
-from devtrust.appraise.refvalues import RefValues
+from devtrust.appraise.refvalues import RefValues, ref_digest_name
 from devtrust.appraise.report_check import LockParams, check_report_bytes
 from devtrust.appraise.results import AppraisalResult, build_result
 from devtrust.appraise.spdm_evidence import MeasurementEvidence, verify_measurement_transcript
 from devtrust.appraise.trust_store import TrustStore
 from devtrust.wire.errors import WireError
 from devtrust.wire.evidence import EvidenceType
-from devtrust.wire.spdm.algorithms import MeasurementHashAlgo, NegotiatedAlgorithms
+from devtrust.wire.spdm.algorithms import NegotiatedAlgorithms, measurement_hash_name
 from devtrust.wire.spdm.transcript import negotiated_from_vca
 
 __all__ = ["Appraiser", "appraise_bundle"]
 
-# Names as reference values spell them (refvalues.DIGEST_SIZES).
-_MEAS_HASH_NAMES = {
-    MeasurementHashAlgo.SHA_256: "sha256", MeasurementHashAlgo.SHA_384: "sha384",
-    MeasurementHashAlgo.SHA_512: "sha512", MeasurementHashAlgo.SHA3_256: "sha3-256",
-    MeasurementHashAlgo.SHA3_384: "sha3-384", MeasurementHashAlgo.SHA3_512: "sha3-512",
-}
 # The requirement family each evidence object feeds: a substituted object fails it.
 _FEEDS = {EvidenceType.VCA: "signature", EvidenceType.MEASUREMENTS: "signature",
           EvidenceType.REPORT: "report", **{EvidenceType(i): "chain" for i in range(8)}}
@@ -125,6 +119,14 @@ def _leaf_profile(leaf: LeafModel, identity: DeviceIdentity,
                        require_dmtf_eku=leaf.require_dmtf_eku,
                        expected_model=CertModel(leaf.cert_model) if leaf.cert_model else None,
                        require_cma_san=leaf.require_cma_san, cma_identity=cma)
+
+
+def _reference_hash_name(algos: NegotiatedAlgorithms | None) -> str | None:
+    """The measurement hash as reference values name it (None: unknown or raw only)."""
+    try:
+        return ref_digest_name(measurement_hash_name(algos.measurement_hash)) if algos else None
+    except (KeyError, ValueError):
+        return None
 
 
 def _algorithms(vca: bytes) -> tuple[NegotiatedAlgorithms | None, tuple[Claim, ...]]:
@@ -206,7 +208,7 @@ class Appraiser:
         claims += binding_claims(expected_nonce=bundle.nonce or None, signed_nonce=signed_nonce,
                                  generation=ev.generation, generation_now=generation_now)
 
-        hash_alg = (_MEAS_HASH_NAMES.get(algos.measurement_hash) if algos else None)
+        hash_alg = _reference_hash_name(algos)
         blocks = MeasurementView.from_blocks(evidence.blocks, hash_alg) if evidence else ()
         refs = self.refs.lookup(bundle.identity) if self.refs else None
         claims += check_measurements(blocks, refs, bundle.identity.describe())

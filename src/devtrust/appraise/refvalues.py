@@ -46,7 +46,13 @@ __all__ = [
     "RefValues",
     "load_refvalues",
     "parse_refvalues",
+    "ref_digest_name",
 ]
+
+def ref_digest_name(hashlib_name: str) -> str:
+    """Reference values spell SHA-3 with a hyphen (``sha3-256``); hashlib with ``_``."""
+    return hashlib_name.replace("_", "-")
+
 
 DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64, "sha3-256": 32, "sha3-384": 48,
                 "sha3-512": 64}

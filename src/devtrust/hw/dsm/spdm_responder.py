@@ -40,6 +40,7 @@ from devtrust.wire.spdm.algorithms import (
     KeyScheduleAlgo,
     MeasurementHashAlgo,
     NegotiatedAlgorithms,
+    measurement_hash_name,
 )
 from devtrust.wire.spdm.algorithms_msg import Algorithms, AlgStruct, AlgType, NegotiateAlgorithms
 from devtrust.wire.spdm.capabilities import (
@@ -132,8 +133,6 @@ _NEEDS_ALGORITHMS = frozenset({
     RequestCode.GET_MEASUREMENTS, RequestCode.KEY_EXCHANGE, RequestCode.FINISH,
     RequestCode.END_SESSION, RequestCode.VENDOR_DEFINED_REQUEST})
 _TOKEN = 0x5A
-_MEAS_HASH_NAMES = {MeasurementHashAlgo.SHA_256: "sha256", MeasurementHashAlgo.SHA_384: "sha384",
-                    MeasurementHashAlgo.SHA_512: "sha512"}
 # A requester nonce the device "remembers" from an earlier exchange (nonce-not-echoed fault).
 STALE_NONCE = bytes.fromhex("5e" * NONCE_SIZE)
 
@@ -351,7 +350,7 @@ class SpdmResponder(SessionHandlers):
     def _measurement_hash(self) -> str:
         algos = self.conn.algorithms
         assert algos is not None
-        return _MEAS_HASH_NAMES[MeasurementHashAlgo(algos.measurement_hash)]
+        return measurement_hash_name(algos.measurement_hash)
 
     def _challenge(self, request: bytes, session_id: int | None) -> bytes:
         req = Challenge.decode(request)

@@ -22,6 +22,7 @@ __all__ = [
     "dhe_size",
     "hash_name",
     "hash_size",
+    "measurement_hash_name",
     "measurement_hash_size",
     "signature_size",
 ]
@@ -138,6 +139,18 @@ _HASH_NAMES = {
 def hash_name(algo: BaseHashAlgo) -> str:
     """hashlib name of one BaseHashAlgo bit (SM3 is not in hashlib: KeyError)."""
     return _HASH_NAMES[BaseHashAlgo(algo)]
+
+
+_MEAS_HASH_NAMES = {
+    MeasurementHashAlgo.SHA_256: "sha256", MeasurementHashAlgo.SHA_384: "sha384",
+    MeasurementHashAlgo.SHA_512: "sha512", MeasurementHashAlgo.SHA3_256: "sha3_256",
+    MeasurementHashAlgo.SHA3_384: "sha3_384", MeasurementHashAlgo.SHA3_512: "sha3_512",
+}
+
+
+def measurement_hash_name(algo: MeasurementHashAlgo) -> str:
+    """hashlib name of one MeasurementHashAlgo bit (raw-bit-stream-only and SM3: KeyError)."""
+    return _MEAS_HASH_NAMES[MeasurementHashAlgo(algo)]
 
 
 def measurement_hash_size(algo: MeasurementHashAlgo) -> int:
