@@ -29,7 +29,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from devtrust.appraise.checks import CheckResult
 from devtrust.appraise.errors import VerificationError
-from devtrust.wire.spdm.algorithms import BaseAsymAlgo, BaseHashAlgo, NegotiatedAlgorithms
+from devtrust.wire.spdm.algorithms import (
+    BaseAsymAlgo,
+    BaseHashAlgo,
+    NegotiatedAlgorithms,
+    hash_name,
+)
 from devtrust.wire.spdm.signing import (
     CONTEXT_CHALLENGE_AUTH,
     CONTEXT_ENDPOINT_INFO,
@@ -38,6 +43,7 @@ from devtrust.wire.spdm.signing import (
     CONTEXT_REQUESTER_CHALLENGE_AUTH,
     CONTEXT_REQUESTER_FINISH,
     combined_spdm_prefix,
+    signed_message,
     uses_combined_prefix,
 )
 
@@ -96,15 +102,6 @@ def spdm_signing_message(spdm_version: int, context: str, transcript_hash: bytes
     Hash(transcript) with the negotiated BaseHashAlgo.
     """
     return combined_spdm_prefix(spdm_version, context) + bytes(transcript_hash)
-
-
-def _message(spdm_version: int, context: str, transcript: bytes, base_hash: BaseHashAlgo) -> bytes:
-    """What the primitive is applied to: the transcript (1.0/1.1) or prefix || Hash (1.2+)."""
-    if not uses_combined_prefix(spdm_version):
-        return bytes(transcript)
-    digest = hashes.Hash(_HASHES[base_hash]())
-    digest.update(transcript)
-    return spdm_signing_message(spdm_version, context, digest.finalize())
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +271,7 @@ def verify_spdm_signature(public_key: object, algos: NegotiatedAlgorithms | None
         if asym == BaseAsymAlgo.EDDSA_ED25519 and scheme == "transcript":
             return verdict(False, "EdDSA is defined only for SPDM 1.2 and later",
                            base_asym=asym, base_hash=base_hash)
-        message = _message(spdm_version, context, transcript, base_hash)
+        message = signed_message(spdm_version, context, transcript, hash_name(base_hash))
         why = _verify_once(public_key, asym, base_hash, message, signature)
         if why is None:
             return verdict(True, f"{asym.name}/{base_hash.name} {scheme} signature verifies",
@@ -310,7 +307,7 @@ def sign_spdm(private_key: SigningKey, algos: NegotiatedAlgorithms, spdm_version
         raise ValueError(f"cannot sign {asym.name}/{base_hash.name} with cryptography")
     if asym == BaseAsymAlgo.EDDSA_ED25519 and not uses_combined_prefix(spdm_version):
         raise ValueError("EdDSA is defined only for SPDM 1.2 and later")
-    message = _message(spdm_version, context, transcript, base_hash)
+    message = signed_message(spdm_version, context, transcript, hash_name(base_hash))
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         der = private_key.sign(message, ec.ECDSA(_HASHES[base_hash](),
                                                  deterministic_signing=deterministic))
